@@ -1,0 +1,28 @@
+/// Accumulates indented Swift source, four spaces a level.
+public struct CodePrinter {
+    private(set) var text = ""
+    private var level = 0
+
+    public init() {}
+
+    /// Writes one line at the current indentation (an empty call writes a blank line).
+    public mutating func line(_ content: String = "") {
+        if content.isEmpty {
+            text += "\n"
+        } else {
+            text += String(repeating: "    ", count: level) + content + "\n"
+        }
+    }
+
+    /// Writes `opening`, runs `body` one level deeper, then writes `closing`.
+    public mutating func block(_ opening: String, closing: String = "}", _ body: (inout CodePrinter) -> Void) {
+        line(opening)
+        level += 1
+        body(&self)
+        level -= 1
+        line(closing)
+    }
+
+    /// The source written so far.
+    public var contents: String { text }
+}

@@ -1,0 +1,104 @@
+/// Renders `AMQPMethod.swift`: `AMQP.Method`, one case per method, with decode by
+/// (class id, method id), encode, and the per-method metadata.
+struct MethodEnumRenderer {
+    var spec: Spec
+
+    static func caseName(_ method: SpecMethod, of specClass: SpecClass) -> String {
+        SwiftNaming.escaped(SwiftNaming.rawLowerCamel(specClass.name) + SwiftNaming.upperCamel(method.name).replacingOccurrencesOfUnderscoreSuffix())
+    }
+
+    private var all: [(specClass: SpecClass, method: SpecMethod, caseName: String, type: String)] {
+        spec.classes.flatMap { specClass in
+            specClass.methods.map { method in
+                (specClass, method, Self.caseName(method, of: specClass),
+                 "AMQP.\(SwiftNaming.upperCamel(specClass.name)).\(SwiftNaming.upperCamel(method.name))")
+            }
+        }
+    }
+
+    func render(into printer: inout CodePrinter) {
+        let methods = all
+        printer.line("import NIOCore")
+        printer.line()
+        printer.block("extension AMQP {") { p in
+            p.line("/// Any method of the protocol, as carried by a method frame.")
+            p.block("public enum Method: Hashable, Sendable {") { p in
+                for entry in methods {
+                    p.line("/// `\(entry.specClass.name).\(entry.method.name)`.")
+                    p.line("case \(entry.caseName)(\(entry.type))")
+                }
+                p.line()
+                p.line("/// Decodes a method frame's payload: class id, method id, then the arguments.")
+                p.block("public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
+                    p.line("let classID = try buffer.readAMQPShort()")
+                    p.line("let methodID = try buffer.readAMQPShort()")
+                    p.block("switch classID {") { p in
+                        for specClass in spec.classes where !specClass.methods.isEmpty {
+                            p.line("case \(specClass.index):")
+                            p.block("    switch methodID {", closing: "    }") { p in
+                                for method in specClass.methods {
+                                    let entry = methods.first { $0.specClass.name == specClass.name && $0.method.name == method.name }!
+                                    p.line("case \(method.index): self = .\(entry.caseName)(try \(entry.type)(from: &buffer))")
+                                }
+                                p.line("default: throw AMQPProtocolError(.unknownMethod(classID: classID, methodID: methodID))")
+                            }
+                        }
+                        p.line("default: throw AMQPProtocolError(.unknownMethod(classID: classID, methodID: methodID))")
+                    }
+                }
+                p.line()
+                p.line("/// Encodes class id, method id and arguments into `buffer`.")
+                p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
+                    p.line("buffer.writeAMQPShort(classID)")
+                    p.line("buffer.writeAMQPShort(methodID)")
+                    p.block("switch self {") { p in
+                        for entry in methods {
+                            p.line("case .\(entry.caseName)(let method): try method.encode(into: &buffer)")
+                        }
+                    }
+                }
+                p.line()
+                p.line("/// The method's arguments as a value of its own struct.")
+                renderSwitch("payload: any AMQPMethodProtocol", methods, into: &p) { _ in "method" }
+                p.line()
+                p.line("/// The class id on the wire.")
+                renderSwitch("classID: UInt16", methods, into: &p) { "\($0.specClass.index)" }
+                p.line()
+                p.line("/// The method id on the wire.")
+                renderSwitch("methodID: UInt16", methods, into: &p) { "\($0.method.index)" }
+                p.line()
+                p.line("/// The spec's name, `class.method`.")
+                renderSwitch("name: String", methods, into: &p) { "\"\($0.specClass.name).\($0.method.name)\"" }
+                p.line()
+                p.line("/// Whether the spec marks the method synchronous (it expects a response).")
+                renderSwitch("isSynchronous: Bool", methods, into: &p) { "\($0.method.isSynchronous)" }
+                p.line()
+                p.line("/// Whether a content header and body frames follow the method.")
+                renderSwitch("hasContent: Bool", methods, into: &p) { "\($0.method.hasContent)" }
+            }
+        }
+    }
+
+    private func renderSwitch(
+        _ declaration: String,
+        _ methods: [(specClass: SpecClass, method: SpecMethod, caseName: String, type: String)],
+        into printer: inout CodePrinter,
+        value: ((specClass: SpecClass, method: SpecMethod, caseName: String, type: String)) -> String
+    ) {
+        let bindsValue = declaration.hasPrefix("payload")
+        printer.block("public var \(declaration) {") { p in
+            p.block("switch self {") { p in
+                for entry in methods {
+                    p.line("case .\(entry.caseName)\(bindsValue ? "(let method)" : ""): return \(value(entry))")
+                }
+            }
+        }
+    }
+}
+
+extension String {
+    /// `Type_` (an escaped type name) is `Type` inside a longer case name.
+    func replacingOccurrencesOfUnderscoreSuffix() -> String {
+        hasSuffix("_") ? String(dropLast()) : self
+    }
+}
