@@ -43,6 +43,17 @@ let package = Package(
             plugins: ["AMQPCodegenPlugin"]
         ),
 
+        // MARK: Examples
+        .executableTarget(
+            name: "protocol-roundtrip",
+            dependencies: [
+                "AMQPProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Examples/ProtocolRoundTrip"
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "AMQPCodegenTests",
@@ -56,7 +67,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
-            ]
+            ],
+            plugins: ["AMQPCodegenPlugin"]
         ),
     ],
     swiftLanguageModes: [.v6]

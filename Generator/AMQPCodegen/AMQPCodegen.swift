@@ -26,7 +26,8 @@ struct AMQPCodegen {
             throw UsageError(message: "cannot read \(options.specPath)")
         }
         let spec = try SpecParser(fileName: options.specPath).parse(bytes: [UInt8](data))
-        let files = CodeGenerator(spec: spec, specName: options.specName ?? options.specPath).generate()
+        let generator = CodeGenerator(spec: spec, specName: options.specName ?? options.specPath)
+        let files = options.testSupport ? generator.generateTestSupport() : generator.generate()
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         for file in files {
             let path = options.outputDirectory + "/" + file.name
@@ -43,16 +44,21 @@ struct UsageError: Error {
 }
 
 struct Options {
-    static let usage = "usage: amqp-codegen <spec.xml> --output <directory> [--spec-name <name shown in headers>]"
+    static let usage = """
+        usage: amqp-codegen <spec.xml> --output <directory> [--spec-name <name shown in headers>] [--test-support]
+          --test-support  write AMQPArbitrary.swift (random instances for tests) instead of the protocol code
+        """
 
     var specPath: String
     var outputDirectory: String
     var specName: String?
+    var testSupport = false
 
     init(arguments: [String]) throws {
         var specPath: String?
         var outputDirectory: String?
         var specName: String?
+        var testSupport = false
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             switch argument {
@@ -62,6 +68,8 @@ struct Options {
             case "--spec-name":
                 guard let value = rest.popFirst() else { throw UsageError(message: "--spec-name needs a name") }
                 specName = value
+            case "--test-support":
+                testSupport = true
             case "--help", "-h":
                 print(Options.usage)
                 exit(0)
@@ -75,5 +83,6 @@ struct Options {
         self.specPath = specPath
         self.outputDirectory = outputDirectory
         self.specName = specName
+        self.testSupport = testSupport
     }
 }

@@ -22,6 +22,14 @@ public struct CodeGenerator {
         self.specName = specName
     }
 
+    /// The name of the one file `generateTestSupport` returns.
+    public static let testSupportFileName = ArbitraryRenderer.fileName
+
+    /// Renders the test-support file: a random instance of every method and properties struct.
+    public func generateTestSupport() -> [GeneratedFile] {
+        [file(ArbitraryRenderer.fileName) { ArbitraryRenderer(spec: spec).render(into: &$0) }]
+    }
+
     /// Renders every file.
     public func generate() -> [GeneratedFile] {
         [

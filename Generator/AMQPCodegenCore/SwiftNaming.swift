@@ -25,6 +25,13 @@ public enum SwiftNaming {
         return reservedTypeNames.contains(identifier) ? identifier + "_" : identifier
     }
 
+    /// `consumer-tag` -> `consumerTag` as an argument label at a call site, where only
+    /// `inout`, `var` and `let` need backticks.
+    public static func argumentLabel(_ name: String) -> String {
+        let identifier = rawLowerCamel(name)
+        return ["inout", "var", "let"].contains(identifier) ? "`\(identifier)`" : identifier
+    }
+
     /// The identifier in backticks when Swift reserves it.
     public static func escaped(_ identifier: String) -> String {
         keywords.contains(identifier) ? "`\(identifier)`" : identifier
