@@ -49,11 +49,13 @@ struct MethodEnumRenderer {
                 p.line()
                 p.line("/// Encodes class id, method id and arguments into `buffer`.")
                 p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
-                    p.line("buffer.writeAMQPShort(classID)")
-                    p.line("buffer.writeAMQPShort(methodID)")
-                    p.block("switch self {") { p in
-                        for entry in methods {
-                            p.line("case .\(entry.caseName)(let method): try method.encode(into: &buffer)")
+                    p.rollingBackOnError { p in
+                        p.line("buffer.writeAMQPShort(classID)")
+                        p.line("buffer.writeAMQPShort(methodID)")
+                        p.block("switch self {") { p in
+                            for entry in methods {
+                                p.line("case .\(entry.caseName)(let method): try method.encode(into: &buffer)")
+                            }
                         }
                     }
                 }

@@ -4,6 +4,20 @@ struct MethodsRenderer {
 
     func render(into printer: inout CodePrinter) {
         printer.line("import NIOCore")
+        if spec.classes.contains(where: { $0.methods.contains { $0.fields.contains { $0.type == .content } } || $0.properties.contains { $0.type == .content } }) {
+            printer.line()
+            printer.block("extension ByteBuffer {") { p in
+                p.line("/// AMQP 0-9 `content`: an octet (0 inline, 1 reference) and a long string; only inline content is kept apart.")
+                p.block("fileprivate mutating func readAMQPContent() throws(AMQPProtocolError) -> ByteBuffer {") { p in
+                    p.line("_ = try readAMQPOctet()")
+                    p.line("return try readAMQPLongString()")
+                }
+                p.block("fileprivate mutating func writeAMQPContent(_ value: ByteBuffer) {") { p in
+                    p.line("writeAMQPOctet(0)")
+                    p.line("writeAMQPLongString(value)")
+                }
+            }
+        }
         for specClass in spec.classes {
             printer.line()
             printer.block("extension AMQP {") { p in
@@ -76,7 +90,11 @@ struct MethodsRenderer {
                 p.line("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {}")
             } else {
                 p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
-                    ArgumentLayout.renderEncode(method.fields, into: &p)
+                    if method.fields.contains(where: { !$0.isReserved && WireTypeCode.writeThrows($0.type) }) {
+                        p.rollingBackOnError { ArgumentLayout.renderEncode(method.fields, into: &$0) }
+                    } else {
+                        ArgumentLayout.renderEncode(method.fields, into: &p)
+                    }
                 }
             }
             p.line()

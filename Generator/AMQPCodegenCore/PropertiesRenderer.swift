@@ -72,12 +72,19 @@ struct PropertiesRenderer {
                 for (offset, property) in properties.enumerated() {
                     p.line("if self.\(SwiftNaming.rawLowerCamel(property.name)) != nil { flags\(offset / 15) |= \(mask(offset)) }")
                 }
-                for word in 0..<wordCount {
-                    p.line("buffer.writeAMQPShort(flags\(word))")
+                let writeAll = { (p: inout CodePrinter) in
+                    for word in 0..<wordCount {
+                        p.line("buffer.writeAMQPShort(flags\(word))")
+                    }
+                    for property in properties where property.type != .bit {
+                        let name = SwiftNaming.rawLowerCamel(property.name)
+                        p.line("if let value = self.\(name) { \(WireTypeCode.writeStatement(property.type, "value")) }")
+                    }
                 }
-                for property in properties where property.type != .bit {
-                    let name = SwiftNaming.rawLowerCamel(property.name)
-                    p.line("if let value = self.\(name) { \(WireTypeCode.writeStatement(property.type, "value")) }")
+                if properties.contains(where: { WireTypeCode.writeThrows($0.type) }) {
+                    p.rollingBackOnError(writeAll)
+                } else {
+                    writeAll(&p)
                 }
             }
         }

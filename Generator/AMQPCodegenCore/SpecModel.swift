@@ -1,6 +1,8 @@
 /// The AMQP wire types that a domain finally resolves to.
 public enum AMQPType: String, Sendable, CaseIterable {
     case bit, octet, short, long, longlong, shortstr, longstr, timestamp, table
+    /// AMQP 0-9 only (`message.transfer`): an octet (0 inline, 1 reference) then a long string.
+    case content
 }
 
 /// A `<constant>`: a named integer, and for reply codes their error class.

@@ -71,7 +71,7 @@ public struct SpecParser {
             var seen: Set<String> = [entry.name]
             var type = entry.type
             while AMQPType(rawValue: type) == nil {
-                guard let next = declared.first(where: { $0.name == type }) else {
+                guard let next = declared.first(where: { $0.name.replacingSpaces() == type.replacingSpaces() }) else {
                     throw error(entry.element, "domain \"\(entry.name)\"", "unknown type \"\(type)\"")
                 }
                 guard seen.insert(next.name).inserted else {
@@ -150,7 +150,7 @@ public struct SpecParser {
         let what = "field \"\(name)\" of \(owner)"
         let reserved = try flag(element, "reserved", in: what)
         if let domainName = element.attribute("domain") {
-            if let domain = domains.first(where: { $0.name == domainName }) {
+            if let domain = domains.first(where: { $0.name.replacingSpaces() == domainName.replacingSpaces() }) {
                 return SpecField(name: name, domain: domainName, type: domain.type, isReserved: reserved, line: element.line)
             }
             if let type = AMQPType(rawValue: domainName) {
@@ -162,7 +162,7 @@ public struct SpecParser {
             if let type = AMQPType(rawValue: typeName) {
                 return SpecField(name: name, domain: nil, type: type, isReserved: reserved, line: element.line)
             }
-            if let domain = domains.first(where: { $0.name == typeName }) {
+            if let domain = domains.first(where: { $0.name.replacingSpaces() == typeName.replacingSpaces() }) {
                 return SpecField(name: name, domain: nil, type: domain.type, isReserved: reserved, line: element.line)
             }
             throw error(element, what, "unknown type \"\(typeName)\"")

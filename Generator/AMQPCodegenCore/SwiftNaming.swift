@@ -42,7 +42,7 @@ public enum SwiftNaming {
         return first.uppercased() + word.dropFirst().lowercased()
     }
 
-    private static let reservedTypeNames: Set<String> = ["Type", "Self", "Protocol", "Any", "Method", "Properties"]
+    private static let reservedTypeNames: Set<String> = ["Type", "Self", "Protocol", "Any", "Method", "Properties", "String", "Bool", "UInt8", "UInt16", "UInt32", "UInt64", "Int", "ByteBuffer", "FieldTable", "AMQPTimestamp", "AMQPProtocolError", "Constants", "ReplyCode"]
 
     private static let keywords: Set<String> = [
         "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init",

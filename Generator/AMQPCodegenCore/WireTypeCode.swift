@@ -12,6 +12,7 @@ enum WireTypeCode {
         case .longstr: "ByteBuffer"
         case .timestamp: "AMQPTimestamp"
         case .table: "FieldTable"
+        case .content: "ByteBuffer"
         }
     }
 
@@ -23,6 +24,7 @@ enum WireTypeCode {
         case .longstr: "ByteBuffer()"
         case .timestamp: "AMQPTimestamp(secondsSince1970: 0)"
         case .table: "FieldTable()"
+        case .content: "ByteBuffer()"
         }
     }
 
@@ -37,6 +39,7 @@ enum WireTypeCode {
         case .longstr: "LongString"
         case .timestamp: "Timestamp"
         case .table: "FieldTable"
+        case .content: "Content"
         }
     }
 
@@ -47,6 +50,19 @@ enum WireTypeCode {
 
     static func readExpression(_ type: AMQPType) -> String {
         "try buffer.readAMQP\(primitive(type))()"
+    }
+
+    /// Reads past a reserved field without building or validating its value.
+    static func skipStatement(_ type: AMQPType) -> String {
+        switch type {
+        case .bit, .octet: "_ = try buffer.readAMQPOctet()"
+        case .short: "_ = try buffer.readAMQPShort()"
+        case .long: "_ = try buffer.readAMQPLong()"
+        case .longlong, .timestamp: "_ = try buffer.readAMQPLongLong()"
+        case .shortstr: "try buffer.skipAMQPShortString()"
+        case .longstr, .table: "try buffer.skipAMQPLongString()"
+        case .content: "_ = try buffer.readAMQPOctet(); try buffer.skipAMQPLongString()"
+        }
     }
 
     static func writeStatement(_ type: AMQPType, _ value: String) -> String {
@@ -60,6 +76,7 @@ enum WireTypeCode {
         case .bit, .octet, .shortstr: "buffer.writeAMQPOctet(0)"
         case .short: "buffer.writeAMQPShort(0)"
         case .long, .longstr, .table: "buffer.writeAMQPLong(0)"
+        case .content: "buffer.writeAMQPOctet(0); buffer.writeAMQPLong(0)"
         case .longlong, .timestamp: "buffer.writeAMQPLongLong(0)"
         }
     }
@@ -102,7 +119,7 @@ enum ArgumentLayout {
             switch item {
             case .field(let field):
                 if field.isReserved {
-                    printer.line("_ = \(WireTypeCode.readExpression(field.type))  // \(field.name) (reserved)")
+                    printer.line(WireTypeCode.skipStatement(field.type) + "  // \(field.name) (reserved)")
                 } else {
                     printer.line("self.\(SwiftNaming.rawLowerCamel(field.name)) = \(WireTypeCode.readExpression(field.type))")
                 }

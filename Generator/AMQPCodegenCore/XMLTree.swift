@@ -39,6 +39,12 @@ public struct XMLElement: Sendable, Equatable {
     }
 }
 
+/// The first error libxml2 reports while parsing (later ones are often consequences of it).
+private final class FirstError {
+    var line: Int?
+    var message = ""
+}
+
 /// Reads XML with libxml2 (no network access, no entity expansion) into an `XMLElement` tree.
 public enum XMLTreeReader {
     /// Parses the XML in `bytes`; `fileName` is only used in error messages.
@@ -47,14 +53,25 @@ public enum XMLTreeReader {
         guard bytes.count < Int(Int32.max) else {
             throw SpecError(file: fileName, line: 0, element: "document", message: "the file is too large")
         }
+        let firstError = FirstError()
+        let context = Unmanaged.passRetained(firstError)
+        xmlSetStructuredErrorFunc(context.toOpaque()) { userData, error in
+            guard let userData, let error else { return }
+            let box = Unmanaged<FirstError>.fromOpaque(userData).takeUnretainedValue()
+            guard box.line == nil else { return }
+            box.line = Int(error.pointee.line)
+            box.message = error.pointee.message.map { String(cString: $0) }?.trimmingWhitespace() ?? "unknown parser error"
+        }
         let document: xmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) { base in
                 xmlReadMemory(base, Int32(buffer.count), fileName, nil, options)
             }
         }
+        xmlSetStructuredErrorFunc(nil, nil)
+        context.release()
         guard let document else {
-            let detail = lastErrorDescription()
-            throw SpecError(file: fileName, line: detail.line, element: "document", message: "not well-formed XML: \(detail.message)")
+            let detail = firstError.line.map { ($0, firstError.message) } ?? lastErrorDescription()
+            throw SpecError(file: fileName, line: detail.0, element: "document", message: "not well-formed XML: \(detail.1)")
         }
         defer { xmlFreeDoc(document) }
         guard let root = xmlDocGetRootElement(document) else {

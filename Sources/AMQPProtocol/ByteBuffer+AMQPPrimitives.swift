@@ -73,6 +73,26 @@ extension ByteBuffer {
         return slice
     }
 
+    /// Skips a `shortstr` without decoding it (for reserved fields).
+    @inlinable
+    public mutating func skipAMQPShortString() throws(AMQPProtocolError) {
+        let length = Int(try readAMQPOctet())
+        guard length <= readableBytes else {
+            throw AMQPProtocolError(.truncated(needed: length, available: readableBytes))
+        }
+        moveReaderIndex(forwardBy: length)
+    }
+
+    /// Skips a `longstr`, or anything else with a 32-bit length prefix such as a table.
+    @inlinable
+    public mutating func skipAMQPLongString() throws(AMQPProtocolError) {
+        let length = Int(try readAMQPLong())
+        guard length <= readableBytes else {
+            throw AMQPProtocolError(.truncated(needed: length, available: readableBytes))
+        }
+        moveReaderIndex(forwardBy: length)
+    }
+
     /// Writes an `octet`.
     @inlinable
     public mutating func writeAMQPOctet(_ value: UInt8) {
