@@ -23,22 +23,6 @@ public struct CodePrinter {
         line(closing)
     }
 
-    /// Writes `body` so that when it throws, `buffer` loses everything it wrote before the error
-    /// is rethrown (encoders never leave a partial value behind).
-    public mutating func rollingBackOnError(_ body: (inout CodePrinter) -> Void) {
-        line("let start = buffer.writerIndex")
-        line("do {")
-        level += 1
-        body(&self)
-        level -= 1
-        line("} catch {")
-        level += 1
-        line("buffer.moveWriterIndex(to: start)")
-        line("throw error")
-        level -= 1
-        line("}")
-    }
-
     /// The source written so far.
     public var contents: String { text }
 }

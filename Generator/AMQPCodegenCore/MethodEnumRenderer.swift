@@ -29,16 +29,16 @@ struct MethodEnumRenderer {
                 }
                 p.line()
                 p.line("/// Decodes a method frame's payload: class id, method id, then the arguments.")
-                p.block("public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
-                    p.line("let classID = try buffer.readAMQPShort()")
-                    p.line("let methodID = try buffer.readAMQPShort()")
+                p.block("public init(from reader: inout AMQPReader) throws(AMQPProtocolError) {") { p in
+                    p.line("let classID = try reader.readShort()")
+                    p.line("let methodID = try reader.readShort()")
                     p.block("switch classID {") { p in
                         for specClass in spec.classes where !specClass.methods.isEmpty {
                             p.line("case \(specClass.index):")
                             p.block("    switch methodID {", closing: "    }") { p in
                                 for method in specClass.methods {
                                     let entry = methods.first { $0.specClass.name == specClass.name && $0.method.name == method.name }!
-                                    p.line("case \(method.index): self = .\(entry.caseName)(try \(entry.type)(from: &buffer))")
+                                    p.line("case \(method.index): self = .\(entry.caseName)(try \(entry.type)(from: &reader))")
                                 }
                                 p.line("default: throw AMQPProtocolError(.unknownMethod(classID: classID, methodID: methodID))")
                             }
@@ -47,17 +47,37 @@ struct MethodEnumRenderer {
                     }
                 }
                 p.line()
-                p.line("/// Encodes class id, method id and arguments into `buffer`.")
-                p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
-                    p.rollingBackOnError { p in
-                        p.line("buffer.writeAMQPShort(classID)")
-                        p.line("buffer.writeAMQPShort(methodID)")
-                        p.block("switch self {") { p in
-                            for entry in methods {
-                                p.line("case .\(entry.caseName)(let method): try method.encode(into: &buffer)")
-                            }
+                p.line("/// Decodes a method frame's payload from `buffer`; on error the buffer is unchanged.")
+                p.block("public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
+                    p.line("self = try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try AMQP.Method(from: &reader) }")
+                }
+                p.line()
+                p.line("/// The size of class id, method id and encoded arguments; checks what could make encoding fail.")
+                p.block("public func encodedSize() throws(AMQPProtocolError) -> Int {") { p in
+                    p.block("switch self {") { p in
+                        for entry in methods {
+                            let attempt = ArgumentLayout.sizeThrows(entry.method.fields) ? "try " : ""
+                            p.line("case .\(entry.caseName)(let method): return \(attempt)4 + method.encodedSize()")
                         }
                     }
+                }
+                p.line()
+                p.line("/// Encodes class id, method id and arguments into memory `encodedSize()` reserved.")
+                p.block("public func encode(to writer: inout AMQPWriter) {") { p in
+                    p.block("switch self {") { p in
+                        for entry in methods {
+                            p.line("case .\(entry.caseName)(let method):")
+                            p.line("    writer.writeShort(\(entry.specClass.index))")
+                            p.line("    writer.writeShort(\(entry.method.index))")
+                            p.line("    method.encode(to: &writer)")
+                        }
+                    }
+                }
+                p.line()
+                p.line("/// Encodes class id, method id and arguments into `buffer`; on error nothing is written.")
+                p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
+                    p.line("let size = try encodedSize()")
+                    p.line("buffer.writeAMQP(size: size) { self.encode(to: &$0) }")
                 }
                 p.line()
                 p.line("/// The method's arguments as a value of its own struct.")

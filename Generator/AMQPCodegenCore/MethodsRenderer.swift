@@ -6,15 +6,19 @@ struct MethodsRenderer {
         printer.line("import NIOCore")
         if spec.classes.contains(where: { $0.methods.contains { $0.fields.contains { $0.type == .content } } || $0.properties.contains { $0.type == .content } }) {
             printer.line()
-            printer.block("extension ByteBuffer {") { p in
-                p.line("/// AMQP 0-9 `content`: an octet (0 inline, 1 reference) and a long string; only inline content is kept apart.")
-                p.block("fileprivate mutating func readAMQPContent() throws(AMQPProtocolError) -> ByteBuffer {") { p in
-                    p.line("_ = try readAMQPOctet()")
-                    p.line("return try readAMQPLongString()")
+            printer.block("extension AMQPReader {") { p in
+                p.line("/// AMQP 0-9 `content`: an octet (0 inline, 1 reference), then a long string.")
+                p.block("fileprivate mutating func readContent() throws(AMQPProtocolError) -> ByteBuffer {") { p in
+                    p.line("try skip(1)")
+                    p.line("return try readLongString()")
                 }
-                p.block("fileprivate mutating func writeAMQPContent(_ value: ByteBuffer) {") { p in
-                    p.line("writeAMQPOctet(0)")
-                    p.line("writeAMQPLongString(value)")
+            }
+            printer.line()
+            printer.block("extension AMQPWriter {") { p in
+                p.line("/// AMQP 0-9 `content`, written inline.")
+                p.block("fileprivate mutating func writeContent(_ value: ByteBuffer) {") { p in
+                    p.line("writeOctet(0)")
+                    p.line("writeLongString(value)")
                 }
             }
         }
@@ -76,25 +80,27 @@ struct MethodsRenderer {
                 }
             }
             p.line()
-            p.line("/// Decodes the arguments (after the class and method ids) from `buffer`.")
+            p.line("/// Decodes the arguments (after the class and method ids).")
             if method.fields.isEmpty {
-                p.line("public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {}")
+                p.line("public init(from reader: inout AMQPReader) throws(AMQPProtocolError) {}")
             } else {
-                p.block("public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
+                p.block("public init(from reader: inout AMQPReader) throws(AMQPProtocolError) {") { p in
                     ArgumentLayout.renderDecode(method.fields, into: &p)
                 }
             }
             p.line()
-            p.line("/// Encodes the arguments (not the class and method ids) into `buffer`.")
+            p.line("/// The size of the encoded arguments; checks what could make encoding fail.")
+            let throwing = ArgumentLayout.sizeThrows(method.fields) ? " throws(AMQPProtocolError)" : ""
+            p.block("public func encodedSize()\(throwing) -> Int {") { p in
+                ArgumentLayout.renderSize(method.fields, into: &p)
+            }
+            p.line()
+            p.line("/// Encodes the arguments (not the class and method ids) into memory `encodedSize()` reserved.")
             if method.fields.isEmpty {
-                p.line("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {}")
+                p.line("public func encode(to writer: inout AMQPWriter) {}")
             } else {
-                p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
-                    if method.fields.contains(where: { !$0.isReserved && WireTypeCode.writeThrows($0.type) }) {
-                        p.rollingBackOnError { ArgumentLayout.renderEncode(method.fields, into: &$0) }
-                    } else {
-                        ArgumentLayout.renderEncode(method.fields, into: &p)
-                    }
+                p.block("public func encode(to writer: inout AMQPWriter) {") { p in
+                    ArgumentLayout.renderEncode(method.fields, into: &p)
                 }
             }
             p.line()

@@ -46,9 +46,9 @@ struct PropertiesRenderer {
             }
             p.line()
             p.line("/// Decodes the property flag words and the properties they announce.")
-            p.block("public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
+            p.block("public init(from reader: inout AMQPReader) throws(AMQPProtocolError) {") { p in
                 for word in 0..<wordCount {
-                    p.line("let flags\(word) = try buffer.readAMQPShort()")
+                    p.line("let flags\(word) = try reader.readShort()")
                 }
                 p.block("if flags\(wordCount - 1) & 0x0001 != 0 {") { p in
                     p.line("throw AMQPProtocolError(.propertyFlagsContinuation)")
@@ -64,27 +64,35 @@ struct PropertiesRenderer {
                 }
             }
             p.line()
-            p.line("/// Encodes the property flag words and every property that is set.")
-            p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
+            p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
+            let throwing = properties.contains { $0.type == .shortstr || $0.type == .table } ? " throws(AMQPProtocolError)" : ""
+            p.block("public func encodedSize()\(throwing) -> Int {") { p in
+                p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
+                for property in properties where property.type != .bit {
+                    let name = SwiftNaming.rawLowerCamel(property.name)
+                    if let fixed = WireTypeCode.fixedSize(property.type) {
+                        p.line("if self.\(name) != nil { size += \(fixed) }")
+                    } else {
+                        p.line("if let value = self.\(name) { size += \(WireTypeCode.sizeExpression(property.type, "value")) }")
+                    }
+                }
+                p.line("return size")
+            }
+            p.line()
+            p.line("/// Encodes the flag words and every property that is set into memory `encodedSize()` reserved.")
+            p.block("public func encode(to writer: inout AMQPWriter) {") { p in
                 for word in 0..<wordCount {
                     p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
                 }
                 for (offset, property) in properties.enumerated() {
                     p.line("if self.\(SwiftNaming.rawLowerCamel(property.name)) != nil { flags\(offset / 15) |= \(mask(offset)) }")
                 }
-                let writeAll = { (p: inout CodePrinter) in
-                    for word in 0..<wordCount {
-                        p.line("buffer.writeAMQPShort(flags\(word))")
-                    }
-                    for property in properties where property.type != .bit {
-                        let name = SwiftNaming.rawLowerCamel(property.name)
-                        p.line("if let value = self.\(name) { \(WireTypeCode.writeStatement(property.type, "value")) }")
-                    }
+                for word in 0..<wordCount {
+                    p.line("writer.writeShort(flags\(word))")
                 }
-                if properties.contains(where: { WireTypeCode.writeThrows($0.type) }) {
-                    p.rollingBackOnError(writeAll)
-                } else {
-                    writeAll(&p)
+                for property in properties where property.type != .bit {
+                    let name = SwiftNaming.rawLowerCamel(property.name)
+                    p.line("if let value = self.\(name) { \(WireTypeCode.writeStatement(property.type, "value")) }")
                 }
             }
         }

@@ -1,5 +1,5 @@
-/// How each wire type is spelled in generated Swift: its type, default, and read/write calls
-/// (the calls are the public `ByteBuffer` primitives of the AMQPProtocol module).
+/// How each wire type is spelled in generated Swift: its type, default, size, and the
+/// `AMQPReader` / `AMQPWriter` calls of the AMQPProtocol module that read and write it.
 enum WireTypeCode {
     static func swiftType(_ type: AMQPType) -> String {
         switch type {
@@ -9,10 +9,9 @@ enum WireTypeCode {
         case .long: "UInt32"
         case .longlong: "UInt64"
         case .shortstr: "String"
-        case .longstr: "ByteBuffer"
+        case .longstr, .content: "ByteBuffer"
         case .timestamp: "AMQPTimestamp"
         case .table: "FieldTable"
-        case .content: "ByteBuffer"
         }
     }
 
@@ -21,14 +20,13 @@ enum WireTypeCode {
         case .bit: "false"
         case .octet, .short, .long, .longlong: "0"
         case .shortstr: "\"\""
-        case .longstr: "ByteBuffer()"
+        case .longstr, .content: "ByteBuffer()"
         case .timestamp: "AMQPTimestamp(secondsSince1970: 0)"
         case .table: "FieldTable()"
-        case .content: "ByteBuffer()"
         }
     }
 
-    /// The primitive's name in `readAMQP<Name>` / `writeAMQP<Name>`.
+    /// The primitive's name in `read<Name>` / `write<Name>`.
     private static func primitive(_ type: AMQPType) -> String {
         switch type {
         case .bit, .octet: "Octet"
@@ -43,41 +41,65 @@ enum WireTypeCode {
         }
     }
 
-    /// Whether writing a value of this type can fail (a short string over 255 bytes, a bad table).
-    static func writeThrows(_ type: AMQPType) -> Bool {
-        type == .shortstr || type == .table
+    /// The encoded size when it does not depend on the value.
+    static func fixedSize(_ type: AMQPType) -> Int? {
+        switch type {
+        case .bit, .octet: 1
+        case .short: 2
+        case .long: 4
+        case .longlong, .timestamp: 8
+        case .shortstr, .longstr, .table, .content: nil
+        }
+    }
+
+    /// The size expression of a variable-size value; `try` where computing it checks the value
+    /// (a short string over 255 bytes, a table nested too deep).
+    static func sizeExpression(_ type: AMQPType, _ value: String) -> String {
+        switch type {
+        case .shortstr: "try AMQPEncodedSize.shortString(\(value))"
+        case .table: "try AMQPEncodedSize.fieldTable(\(value))"
+        case .longstr: "AMQPEncodedSize.longString(\(value))"
+        case .content: "1 + AMQPEncodedSize.longString(\(value))"
+        default: String(fixedSize(type) ?? 0)
+        }
+    }
+
+    /// The encoded size of a reserved field's default.
+    static func defaultSize(_ type: AMQPType) -> Int {
+        switch type {
+        case .shortstr: 1
+        case .longstr, .table: 4
+        case .content: 5
+        default: fixedSize(type) ?? 0
+        }
     }
 
     static func readExpression(_ type: AMQPType) -> String {
-        "try buffer.readAMQP\(primitive(type))()"
+        "try reader.read\(primitive(type))()"
+    }
+
+    static func writeStatement(_ type: AMQPType, _ value: String) -> String {
+        "writer.write\(primitive(type))(\(value))"
     }
 
     /// Reads past a reserved field without building or validating its value.
     static func skipStatement(_ type: AMQPType) -> String {
         switch type {
-        case .bit, .octet: "_ = try buffer.readAMQPOctet()"
-        case .short: "_ = try buffer.readAMQPShort()"
-        case .long: "_ = try buffer.readAMQPLong()"
-        case .longlong, .timestamp: "_ = try buffer.readAMQPLongLong()"
-        case .shortstr: "try buffer.skipAMQPShortString()"
-        case .longstr, .table: "try buffer.skipAMQPLongString()"
-        case .content: "_ = try buffer.readAMQPOctet(); try buffer.skipAMQPLongString()"
+        case .shortstr: "try reader.skipShortString()"
+        case .longstr, .table: "try reader.skipLongString()"
+        case .content: "try reader.skip(1); try reader.skipLongString()"
+        default: "try reader.skip(\(fixedSize(type) ?? 0))"
         }
-    }
-
-    static func writeStatement(_ type: AMQPType, _ value: String) -> String {
-        let call = "buffer.writeAMQP\(primitive(type))(\(value))"
-        return writeThrows(type) ? "try " + call : call
     }
 
     /// Writes the encoding of a reserved field's default without building a value.
     static func writeDefaultStatement(_ type: AMQPType) -> String {
         switch type {
-        case .bit, .octet, .shortstr: "buffer.writeAMQPOctet(0)"
-        case .short: "buffer.writeAMQPShort(0)"
-        case .long, .longstr, .table: "buffer.writeAMQPLong(0)"
-        case .content: "buffer.writeAMQPOctet(0); buffer.writeAMQPLong(0)"
-        case .longlong, .timestamp: "buffer.writeAMQPLongLong(0)"
+        case .bit, .octet, .shortstr: "writer.writeOctet(0)"
+        case .short: "writer.writeShort(0)"
+        case .long, .longstr, .table: "writer.writeLong(0)"
+        case .longlong, .timestamp: "writer.writeLongLong(0)"
+        case .content: "writer.writeOctet(0); writer.writeLong(0)"
         }
     }
 }
@@ -112,7 +134,7 @@ enum ArgumentLayout {
         return items
     }
 
-    /// `init(from:)` body lines that read every field into `self`.
+    /// `init(from reader:)` body lines that read every field into `self`.
     static func renderDecode(_ fields: [SpecField], into printer: inout CodePrinter) {
         var group = 0
         for item in items(fields) {
@@ -126,12 +148,12 @@ enum ArgumentLayout {
             case .bits(let bits):
                 let visible = bits.enumerated().filter { !$0.element.isReserved }
                 if visible.isEmpty {
-                    printer.line("_ = try buffer.readAMQPOctet()  // reserved bits")
+                    printer.line("try reader.skip(1)  // reserved bits")
                     continue
                 }
                 let name = "bits\(group)"
                 group += 1
-                printer.line("let \(name) = try buffer.readAMQPOctet()")
+                printer.line("let \(name) = try reader.readOctet()")
                 for (offset, field) in visible {
                     printer.line("self.\(SwiftNaming.rawLowerCamel(field.name)) = \(name) & \(bitMask(offset)) != 0")
                 }
@@ -139,7 +161,41 @@ enum ArgumentLayout {
         }
     }
 
-    /// `encode(into:)` body lines that write every field of `self`.
+    /// `encodedSize()` body lines: the fixed part as one constant, then each variable-size field.
+    static func renderSize(_ fields: [SpecField], into printer: inout CodePrinter) {
+        var fixed = 0
+        var variable: [String] = []
+        for item in items(fields) {
+            switch item {
+            case .bits:
+                fixed += 1
+            case .field(let field):
+                if field.isReserved {
+                    fixed += WireTypeCode.defaultSize(field.type)
+                } else if let size = WireTypeCode.fixedSize(field.type) {
+                    fixed += size
+                } else {
+                    variable.append(WireTypeCode.sizeExpression(field.type, "self.\(SwiftNaming.rawLowerCamel(field.name))"))
+                }
+            }
+        }
+        if variable.isEmpty {
+            printer.line("\(fixed)")
+        } else {
+            printer.line("var size = \(fixed)")
+            for expression in variable {
+                printer.line("size += \(expression)")
+            }
+            printer.line("return size")
+        }
+    }
+
+    /// Whether `encodedSize()` can throw for these fields.
+    static func sizeThrows(_ fields: [SpecField]) -> Bool {
+        fields.contains { !$0.isReserved && ($0.type == .shortstr || $0.type == .table) }
+    }
+
+    /// `encode(to writer:)` body lines that write every field of `self`.
     static func renderEncode(_ fields: [SpecField], into printer: inout CodePrinter) {
         var group = 0
         for item in items(fields) {
@@ -153,7 +209,7 @@ enum ArgumentLayout {
             case .bits(let bits):
                 let visible = bits.enumerated().filter { !$0.element.isReserved }
                 if visible.isEmpty {
-                    printer.line("buffer.writeAMQPOctet(0)  // reserved bits")
+                    printer.line("writer.writeOctet(0)  // reserved bits")
                     continue
                 }
                 let name = "bits\(group)"
@@ -162,7 +218,7 @@ enum ArgumentLayout {
                 for (offset, field) in visible {
                     printer.line("if self.\(SwiftNaming.rawLowerCamel(field.name)) { \(name) |= \(bitMask(offset)) }")
                 }
-                printer.line("buffer.writeAMQPOctet(\(name))")
+                printer.line("writer.writeOctet(\(name))")
             }
         }
     }

@@ -1,20 +1,27 @@
 import NIOCore
 
-/// Writing frames. Each writer leaves the buffer as it was when it throws.
+/// Writing frames. Each writer computes the frame's size first (which checks everything that
+/// could fail), then writes it in one pass; when it throws, nothing has been written.
 extension ByteBuffer {
     /// Writes any frame.
     public mutating func writeAMQPFrame(_ frame: AMQPFrame) throws(AMQPProtocolError) {
         switch frame {
         case .method(let channel, let method):
-            try writeAMQPFramed(type: AMQPFrame.FrameType.method, channel: channel) { (buffer: inout ByteBuffer) throws(AMQPProtocolError) in
-                try method.encode(into: &buffer)
+            let size = try method.encodedSize()
+            writeAMQP(size: size + AMQPLimits.frameOverhead) { writer in
+                writer.writeFrameStart(type: AMQPFrame.FrameType.method, channel: channel, payloadSize: size)
+                method.encode(to: &writer)
+                writer.writeOctet(AMQPFrame.FrameType.end)
             }
         case .header(let channel, let header):
-            try writeAMQPFramed(type: AMQPFrame.FrameType.header, channel: channel) { (buffer: inout ByteBuffer) throws(AMQPProtocolError) in
-                buffer.writeAMQPShort(header.classID)
-                buffer.writeAMQPShort(header.weight)
-                buffer.writeAMQPLongLong(header.bodySize)
-                try header.properties.encode(into: &buffer)
+            let size = 12 + (try header.properties.encodedSize())
+            writeAMQP(size: size + AMQPLimits.frameOverhead) { writer in
+                writer.writeFrameStart(type: AMQPFrame.FrameType.header, channel: channel, payloadSize: size)
+                writer.writeShort(header.classID)
+                writer.writeShort(header.weight)
+                writer.writeLongLong(header.bodySize)
+                header.properties.encode(to: &writer)
+                writer.writeOctet(AMQPFrame.FrameType.end)
             }
         case .body(let channel, let body):
             writeAMQPBodyFrame(channel: channel, body: body)
@@ -26,70 +33,74 @@ extension ByteBuffer {
     /// Writes a method frame straight from a method struct, without wrapping it in `AMQP.Method`.
     @inlinable
     public mutating func writeAMQPMethodFrame<M: AMQPMethodProtocol>(channel: UInt16, method: M) throws(AMQPProtocolError) {
-        try writeAMQPFramed(type: AMQPFrame.FrameType.method, channel: channel) { (buffer: inout ByteBuffer) throws(AMQPProtocolError) in
-            buffer.writeAMQPShort(M.classID)
-            buffer.writeAMQPShort(M.methodID)
-            try method.encode(into: &buffer)
+        let size = 4 + (try method.encodedSize())
+        writeAMQP(size: size + AMQPLimits.frameOverhead) { writer in
+            writer.writeFrameStart(type: AMQPFrame.FrameType.method, channel: channel, payloadSize: size)
+            writer.writeShort(M.classID)
+            writer.writeShort(M.methodID)
+            method.encode(to: &writer)
+            writer.writeOctet(AMQPFrame.FrameType.end)
         }
     }
 
     /// Writes a message's header frame and its body split into frames of at most
-    /// `frameMax - 8` bytes (`frameMax` 0 means no limit). An empty body has no body frame.
+    /// `frameMax - 8` bytes (`frameMax` 0 means no limit), all in one pass. An empty body has no
+    /// body frame.
+    @inlinable
     public mutating func writeAMQPContent(channel: UInt16, properties: AMQP.BasicProperties, body: ByteBuffer, frameMax: Int) throws(AMQPProtocolError) {
-        let start = writerIndex
-        do {
-            try writeAMQPFramed(type: AMQPFrame.FrameType.header, channel: channel) { (buffer: inout ByteBuffer) throws(AMQPProtocolError) in
-                buffer.writeAMQPShort(AMQP.BasicProperties.classID)
-                buffer.writeAMQPShort(0)
-                buffer.writeAMQPLongLong(UInt64(body.readableBytes))
-                try properties.encode(into: &buffer)
+        let headerSize = 12 + (try properties.encodedSize())
+        let bodySize = body.readableBytes
+        let chunk = frameMax <= AMQPLimits.frameOverhead ? max(bodySize, 1) : frameMax - AMQPLimits.frameOverhead
+        let bodyFrames = (bodySize + chunk - 1) / chunk
+        let total = headerSize + AMQPLimits.frameOverhead + bodySize + bodyFrames * AMQPLimits.frameOverhead
+        writeAMQP(size: total) { writer in
+            writer.writeFrameStart(type: AMQPFrame.FrameType.header, channel: channel, payloadSize: headerSize)
+            writer.writeShort(AMQP.BasicProperties.classID)
+            writer.writeShort(0)
+            writer.writeLongLong(UInt64(bodySize))
+            properties.encode(to: &writer)
+            writer.writeOctet(AMQPFrame.FrameType.end)
+            guard bodySize > 0 else { return }
+            body.withUnsafeReadableBytes { bytes in
+                var sent = 0
+                while sent < bodySize {
+                    let piece = Swift.min(chunk, bodySize - sent)
+                    writer.writeFrameStart(type: AMQPFrame.FrameType.body, channel: channel, payloadSize: piece)
+                    writer.writeRaw(UnsafeRawBufferPointer(rebasing: bytes[sent..<(sent + piece)]))
+                    writer.writeOctet(AMQPFrame.FrameType.end)
+                    sent += piece
+                }
             }
-        } catch {
-            moveWriterIndex(to: start)
-            throw error
-        }
-        let chunk = frameMax == 0 ? max(body.readableBytes, 1) : max(frameMax - AMQPLimits.frameOverhead, 1)
-        var rest = body
-        while rest.readableBytes > 0, let piece = rest.readSlice(length: min(chunk, rest.readableBytes)) {
-            writeAMQPBodyFrame(channel: channel, body: piece)
         }
     }
 
     /// Writes one body frame.
     @inlinable
     public mutating func writeAMQPBodyFrame(channel: UInt16, body: ByteBuffer) {
-        writeInteger(AMQPFrame.FrameType.body)
-        writeInteger(channel, endianness: .big)
-        writeInteger(UInt32(truncatingIfNeeded: body.readableBytes), endianness: .big)
-        writeImmutableBuffer(body)
-        writeInteger(AMQPFrame.FrameType.end)
+        let size = body.readableBytes
+        writeAMQP(size: size + AMQPLimits.frameOverhead) { writer in
+            writer.writeFrameStart(type: AMQPFrame.FrameType.body, channel: channel, payloadSize: size)
+            writer.writeBytes(of: body)
+            writer.writeOctet(AMQPFrame.FrameType.end)
+        }
     }
 
     /// Writes a heartbeat frame.
     public mutating func writeAMQPHeartbeatFrame() {
-        writeBytes([AMQPFrame.FrameType.heartbeat, 0, 0, 0, 0, 0, 0, AMQPFrame.FrameType.end])
-    }
-
-    /// Writes type, channel and a size placeholder, runs `payload`, backfills the size and writes
-    /// the end octet; on error removes everything it wrote.
-    @inlinable
-    mutating func writeAMQPFramed(
-        type: UInt8,
-        channel: UInt16,
-        _ payload: (inout ByteBuffer) throws(AMQPProtocolError) -> Void
-    ) throws(AMQPProtocolError) {
-        let start = writerIndex
-        writeInteger(type)
-        writeInteger(channel, endianness: .big)
-        writeInteger(UInt32(0))
-        do {
-            try payload(&self)
-        } catch {
-            moveWriterIndex(to: start)
-            throw error
+        writeAMQP(size: AMQPLimits.frameOverhead) { writer in
+            writer.writeFrameStart(type: AMQPFrame.FrameType.heartbeat, channel: 0, payloadSize: 0)
+            writer.writeOctet(AMQPFrame.FrameType.end)
         }
-        setInteger(UInt32(truncatingIfNeeded: writerIndex - start - 7), at: start + 3, endianness: .big)
-        writeInteger(AMQPFrame.FrameType.end)
+    }
+}
+
+extension AMQPWriter {
+    /// Writes a frame's type, channel and payload size.
+    @inlinable
+    public mutating func writeFrameStart(type: UInt8, channel: UInt16, payloadSize: Int) {
+        writeOctet(type)
+        writeShort(channel)
+        writeLong(UInt32(truncatingIfNeeded: payloadSize))
     }
 }
 

@@ -1,96 +1,62 @@
 import NIOCore
 
-/// The AMQP primitive types on a `ByteBuffer`, big-endian as the spec says. Every read checks
-/// the bytes left before it reads, and throws `AMQPProtocolError` instead of trapping.
+/// The AMQP primitive types on a `ByteBuffer`, big-endian as the spec says, for code that reads
+/// or writes one value at a time. (The generated codecs use `AMQPReader` and `AMQPWriter`, which
+/// do a whole frame per buffer access.) Every read checks the bytes left before it reads and
+/// throws `AMQPProtocolError` instead of trapping; a failed read consumes nothing.
 extension ByteBuffer {
-    @inlinable
-    mutating func readAMQPInteger<T: FixedWidthInteger>(as type: T.Type) throws(AMQPProtocolError) -> T {
-        guard let value = readInteger(endianness: .big, as: T.self) else {
-            throw AMQPProtocolError(.truncated(needed: MemoryLayout<T>.size, available: readableBytes))
-        }
-        return value
-    }
-
     /// Reads an `octet`.
     @inlinable
     public mutating func readAMQPOctet() throws(AMQPProtocolError) -> UInt8 {
-        try readAMQPInteger(as: UInt8.self)
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readOctet() }
     }
 
     /// Reads a `short` (16 bits).
     @inlinable
     public mutating func readAMQPShort() throws(AMQPProtocolError) -> UInt16 {
-        try readAMQPInteger(as: UInt16.self)
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readShort() }
     }
 
     /// Reads a `long` (32 bits).
     @inlinable
     public mutating func readAMQPLong() throws(AMQPProtocolError) -> UInt32 {
-        try readAMQPInteger(as: UInt32.self)
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readLong() }
     }
 
     /// Reads a `longlong` (64 bits).
     @inlinable
     public mutating func readAMQPLongLong() throws(AMQPProtocolError) -> UInt64 {
-        try readAMQPInteger(as: UInt64.self)
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readLongLong() }
     }
 
     /// Reads a `timestamp` (64-bit seconds since the epoch).
     @inlinable
     public mutating func readAMQPTimestamp() throws(AMQPProtocolError) -> AMQPTimestamp {
-        AMQPTimestamp(secondsSince1970: try readAMQPLongLong())
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readTimestamp() }
     }
 
-    /// Reads a `shortstr`: an octet length, then that many bytes of UTF-8.
+    /// Reads a `shortstr`: an octet length, then that many bytes of valid UTF-8.
     @inlinable
     public mutating func readAMQPShortString() throws(AMQPProtocolError) -> String {
-        let length = Int(try readAMQPOctet())
-        return try readAMQPUTF8(length: length)
-    }
-
-    /// Reads `length` bytes (already checked to be non-negative) as validated UTF-8.
-    @inlinable
-    mutating func readAMQPUTF8(length: Int) throws(AMQPProtocolError) -> String {
-        guard length <= readableBytes else {
-            throw AMQPProtocolError(.truncated(needed: length, available: readableBytes))
-        }
-        if length == 0 { return "" }
-        let string = withUnsafeReadableBytes { bytes in
-            String(validating: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), as: UTF8.self)
-        }
-        guard let string else { throw AMQPProtocolError(.invalidUTF8) }
-        moveReaderIndex(forwardBy: length)
-        return string
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readShortString() }
     }
 
     /// Reads a `longstr`: a 32-bit length, then that many bytes, returned as a slice (no copy).
     @inlinable
     public mutating func readAMQPLongString() throws(AMQPProtocolError) -> ByteBuffer {
-        let length = Int(try readAMQPLong())
-        guard length <= readableBytes, let slice = readSlice(length: length) else {
-            throw AMQPProtocolError(.truncated(needed: length, available: readableBytes))
-        }
-        return slice
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readLongString() }
     }
 
-    /// Skips a `shortstr` without decoding it (for reserved fields).
+    /// Skips a `shortstr` without decoding it.
     @inlinable
     public mutating func skipAMQPShortString() throws(AMQPProtocolError) {
-        let length = Int(try readAMQPOctet())
-        guard length <= readableBytes else {
-            throw AMQPProtocolError(.truncated(needed: length, available: readableBytes))
-        }
-        moveReaderIndex(forwardBy: length)
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.skipShortString() }
     }
 
     /// Skips a `longstr`, or anything else with a 32-bit length prefix such as a table.
     @inlinable
     public mutating func skipAMQPLongString() throws(AMQPProtocolError) {
-        let length = Int(try readAMQPLong())
-        guard length <= readableBytes else {
-            throw AMQPProtocolError(.truncated(needed: length, available: readableBytes))
-        }
-        moveReaderIndex(forwardBy: length)
+        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.skipLongString() }
     }
 
     /// Writes an `octet`.
@@ -126,23 +92,19 @@ extension ByteBuffer {
     /// Writes a `shortstr`; throws `shortStringTooLong` (writing nothing) when it is over 255 bytes.
     @inlinable
     public mutating func writeAMQPShortString(_ value: String) throws(AMQPProtocolError) {
-        let length = value.utf8.count
-        guard length <= 255 else { throw AMQPProtocolError(.shortStringTooLong(length: length)) }
-        writeInteger(UInt8(truncatingIfNeeded: length))
-        writeString(value)
+        let size = try AMQPEncodedSize.shortString(value)
+        writeAMQP(size: size) { $0.writeShortString(value) }
     }
 
     /// Writes a `longstr` from bytes.
     @inlinable
     public mutating func writeAMQPLongString(_ value: ByteBuffer) {
-        writeInteger(UInt32(truncatingIfNeeded: value.readableBytes), endianness: .big)
-        writeImmutableBuffer(value)
+        writeAMQP(size: AMQPEncodedSize.longString(value)) { $0.writeLongString(value) }
     }
 
     /// Writes a `longstr` from a string's UTF-8.
     @inlinable
     public mutating func writeAMQPLongString(_ value: String) {
-        writeInteger(UInt32(truncatingIfNeeded: value.utf8.count), endianness: .big)
-        writeString(value)
+        writeAMQP(size: 4 + value.utf8.count) { $0.writeLongString(value) }
     }
 }

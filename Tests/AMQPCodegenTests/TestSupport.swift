@@ -121,16 +121,4 @@ enum TestSupport {
         }
         return nil
     }
-
-    /// The lines an encoder that can fail wraps around its body, so that it undoes a partial write.
-    static func rollingBack(_ body: [String]) -> [String] {
-        ["let start = buffer.writerIndex", "do {"] + body + ["} catch {", "buffer.moveWriterIndex(to: start)", "throw error", "}"]
-    }
-
-    /// `lines` without the rollback wrapper of `rollingBack`.
-    static func withoutRollback(_ lines: [String]) -> [String] {
-        let wrapper = rollingBack([])
-        guard lines.starts(with: wrapper.prefix(2)), lines.suffix(4).elementsEqual(wrapper.suffix(4)) else { return lines }
-        return Array(lines.dropFirst(2).dropLast(4))
-    }
 }

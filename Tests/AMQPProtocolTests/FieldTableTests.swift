@@ -117,8 +117,9 @@ struct FieldTableTests {
         var buffer = ByteBuffer(bytes: bytes)
         let table = try buffer.readAMQPFieldTable()
         #expect(table.count == 2)
-        #expect(table[0].key == "k" && table[0].value == "1")
-        #expect(table[1].key == "k" && table[1].value == "2")
+        let entries = table.entries
+        #expect(entries[0].key == "k" && entries[0].value == "1")
+        #expect(entries[1].key == "k" && entries[1].value == "2")
         #expect(table["k"] == "1")
         var out = ByteBuffer()
         try out.writeAMQPFieldTable(table)

@@ -1,0 +1,311 @@
+import NIOCore
+
+/// A bounds-checked cursor over received bytes, used by every decoder: one
+/// `withUnsafeReadableBytes` per frame instead of one `ByteBuffer` call per field.
+///
+/// Every read checks the bytes left in the reader's window (its frame, table or value) first and
+/// throws `AMQPProtocolError` instead of trapping. Long strings and bodies come back as slices of
+/// the source buffer, not copies.
+public struct AMQPReader {
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    /// The source buffer; `bytes` starts at its reader index.
+    @usableFromInline let source: ByteBuffer
+    /// The next byte to read, as an offset into `bytes`.
+    @usableFromInline var offset: Int
+    /// One past the last byte this reader may read.
+    @usableFromInline let end: Int
+
+    @inlinable
+    init(bytes: UnsafeRawBufferPointer, source: ByteBuffer, offset: Int, end: Int) {
+        self.bytes = bytes
+        self.source = source
+        self.offset = offset
+        self.end = end
+    }
+
+    /// Bytes left in this reader's window.
+    @inlinable
+    public var remaining: Int { end - offset }
+
+    /// A reader over the next `length` bytes (which this reader skips).
+    @inlinable
+    public mutating func subReader(length: Int) throws(AMQPProtocolError) -> AMQPReader {
+        try require(length)
+        let sub = AMQPReader(bytes: bytes, source: source, offset: offset, end: offset + length)
+        offset += length
+        return sub
+    }
+
+    @inlinable
+    func require(_ count: Int) throws(AMQPProtocolError) {
+        guard count <= end - offset else {
+            throw AMQPProtocolError(.truncated(needed: count, available: end - offset))
+        }
+    }
+
+    @inlinable
+    mutating func load<T: FixedWidthInteger>(_ type: T.Type) throws(AMQPProtocolError) -> T {
+        try require(MemoryLayout<T>.size)
+        let value = T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += MemoryLayout<T>.size
+        return value
+    }
+
+    /// Reads an `octet`.
+    @inlinable
+    public mutating func readOctet() throws(AMQPProtocolError) -> UInt8 { try load(UInt8.self) }
+
+    /// Reads a `short`.
+    @inlinable
+    public mutating func readShort() throws(AMQPProtocolError) -> UInt16 { try load(UInt16.self) }
+
+    /// Reads a `long`.
+    @inlinable
+    public mutating func readLong() throws(AMQPProtocolError) -> UInt32 { try load(UInt32.self) }
+
+    /// Reads a `longlong`.
+    @inlinable
+    public mutating func readLongLong() throws(AMQPProtocolError) -> UInt64 { try load(UInt64.self) }
+
+    /// Reads a signed integer of any width (field values).
+    @inlinable
+    public mutating func readSigned<T: FixedWidthInteger & SignedInteger>(_ type: T.Type) throws(AMQPProtocolError) -> T {
+        try load(T.self)
+    }
+
+    /// Reads a `timestamp`.
+    @inlinable
+    public mutating func readTimestamp() throws(AMQPProtocolError) -> AMQPTimestamp {
+        AMQPTimestamp(secondsSince1970: try load(UInt64.self))
+    }
+
+    /// Reads a `shortstr`: an octet length and that many bytes of valid UTF-8.
+    @inlinable
+    public mutating func readShortString() throws(AMQPProtocolError) -> String {
+        let length = Int(try load(UInt8.self))
+        return try readUTF8(length: length)
+    }
+
+    /// Skips a `shortstr` without decoding it.
+    @inlinable
+    public mutating func skipShortString() throws(AMQPProtocolError) {
+        let length = Int(try load(UInt8.self))
+        try skip(length)
+    }
+
+    /// Skips `count` bytes.
+    @inlinable
+    public mutating func skip(_ count: Int) throws(AMQPProtocolError) {
+        try require(count)
+        offset += count
+    }
+
+    /// Reads `length` bytes of valid UTF-8.
+    @inlinable
+    mutating func readUTF8(length: Int) throws(AMQPProtocolError) -> String {
+        try require(length)
+        guard let string = AMQPReader.makeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])) else {
+            throw AMQPProtocolError(.invalidUTF8)
+        }
+        offset += length
+        return string
+    }
+
+    /// A string from UTF-8 bytes, or nil when they are not valid UTF-8. ASCII (the common case
+    /// for names, keys and content types) skips the general validator.
+    @inlinable
+    static func makeString(_ utf8: UnsafeRawBufferPointer) -> String? {
+        if utf8.isEmpty { return "" }
+        if isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
+        return String(validating: utf8, as: UTF8.self)
+    }
+
+    @inlinable
+    static func isASCII(_ utf8: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = utf8.count
+        while index + 8 <= count {
+            if utf8.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < count {
+            if utf8[index] & 0x80 != 0 { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Reads a `longstr` as a slice of the source buffer.
+    @inlinable
+    public mutating func readLongString() throws(AMQPProtocolError) -> ByteBuffer {
+        let length = Int(try load(UInt32.self))
+        return try readSlice(length: length)
+    }
+
+    /// Skips a `longstr` (or anything with a 32-bit length prefix).
+    @inlinable
+    public mutating func skipLongString() throws(AMQPProtocolError) {
+        let length = Int(try load(UInt32.self))
+        try skip(length)
+    }
+
+    /// The next `length` bytes as a slice of the source buffer.
+    @inlinable
+    public mutating func readSlice(length: Int) throws(AMQPProtocolError) -> ByteBuffer {
+        try require(length)
+        // In range: `bytes` covers the source's readable bytes and `require` checked the window.
+        guard let slice = source.getSlice(at: source.readerIndex + offset, length: length) else {
+            throw AMQPProtocolError(.truncated(needed: length, available: end - offset))
+        }
+        offset += length
+        return slice
+    }
+
+    /// The bytes from `start` (an offset taken earlier) to the current offset, as a slice.
+    @inlinable
+    func slice(from start: Int) -> ByteBuffer {
+        source.getSlice(at: source.readerIndex + start, length: offset - start) ?? ByteBuffer()
+    }
+
+    /// Reads a field table, checking all of it now (so later access cannot fail) and keeping it
+    /// as a slice of its wire bytes until someone looks inside.
+    @inlinable
+    public mutating func readFieldTable() throws(AMQPProtocolError) -> FieldTable {
+        try readFieldTable(depth: 1)
+    }
+
+    @usableFromInline
+    mutating func readFieldTable(depth: Int) throws(AMQPProtocolError) -> FieldTable {
+        guard depth <= FieldTable.maxNestingDepth else {
+            throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
+        }
+        let length = Int(try load(UInt32.self))
+        var table = try subReader(length: length)
+        let start = table.offset
+        while table.remaining > 0 {
+            try table.skipFieldTableKey()
+            try table.skipFieldValue(depth: depth)
+        }
+        return FieldTable(validatedWire: slice(from: start))
+    }
+
+    /// Reads a field array (decoded at once: arrays are rare and small).
+    @inlinable
+    public mutating func readFieldArray() throws(AMQPProtocolError) -> [FieldValue] {
+        try readFieldArray(depth: 1)
+    }
+
+    @usableFromInline
+    mutating func readFieldArray(depth: Int) throws(AMQPProtocolError) -> [FieldValue] {
+        guard depth <= FieldTable.maxNestingDepth else {
+            throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
+        }
+        let length = Int(try load(UInt32.self))
+        var array = try subReader(length: length)
+        var values: [FieldValue] = []
+        while array.remaining > 0 {
+            values.append(try array.readFieldValue(depth: depth))
+        }
+        return values
+    }
+
+    /// A table key: a short string that must be valid UTF-8.
+    @usableFromInline
+    mutating func skipFieldTableKey() throws(AMQPProtocolError) {
+        let length = Int(try load(UInt8.self))
+        try require(length)
+        let key = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        guard AMQPReader.isASCII(key) || String(validating: key, as: UTF8.self) != nil else {
+            throw AMQPProtocolError(.invalidUTF8)
+        }
+        offset += length
+    }
+
+    /// Checks one tagged value at nesting level `depth` and moves past it.
+    @usableFromInline
+    mutating func skipFieldValue(depth: Int) throws(AMQPProtocolError) {
+        let tag = try load(UInt8.self)
+        switch tag {
+        case UInt8(ascii: "t"), UInt8(ascii: "b"), UInt8(ascii: "B"): try skip(1)
+        case UInt8(ascii: "s"), UInt8(ascii: "u"): try skip(2)
+        case UInt8(ascii: "I"), UInt8(ascii: "i"), UInt8(ascii: "f"): try skip(4)
+        case UInt8(ascii: "D"): try skip(5)
+        case UInt8(ascii: "l"), UInt8(ascii: "d"), UInt8(ascii: "T"): try skip(8)
+        case UInt8(ascii: "S"), UInt8(ascii: "x"): try skipLongString()
+        case UInt8(ascii: "A"):
+            guard depth + 1 <= FieldTable.maxNestingDepth else {
+                throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
+            }
+            let length = Int(try load(UInt32.self))
+            var array = try subReader(length: length)
+            while array.remaining > 0 { try array.skipFieldValue(depth: depth + 1) }
+        case UInt8(ascii: "F"):
+            guard depth + 1 <= FieldTable.maxNestingDepth else {
+                throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
+            }
+            let length = Int(try load(UInt32.self))
+            var table = try subReader(length: length)
+            while table.remaining > 0 {
+                try table.skipFieldTableKey()
+                try table.skipFieldValue(depth: depth + 1)
+            }
+        case UInt8(ascii: "V"): break
+        default: throw AMQPProtocolError(.unknownFieldType(tag))
+        }
+    }
+
+    /// Reads one tagged value at nesting level `depth`.
+    @usableFromInline
+    mutating func readFieldValue(depth: Int) throws(AMQPProtocolError) -> FieldValue {
+        let tag = try load(UInt8.self)
+        switch tag {
+        case UInt8(ascii: "t"): return .boolean(try load(UInt8.self) != 0)
+        case UInt8(ascii: "b"): return .int8(try load(Int8.self))
+        case UInt8(ascii: "B"): return .uint8(try load(UInt8.self))
+        case UInt8(ascii: "s"): return .int16(try load(Int16.self))
+        case UInt8(ascii: "u"): return .uint16(try load(UInt16.self))
+        case UInt8(ascii: "I"): return .int32(try load(Int32.self))
+        case UInt8(ascii: "i"): return .uint32(try load(UInt32.self))
+        case UInt8(ascii: "l"): return .int64(try load(Int64.self))
+        case UInt8(ascii: "f"): return .float(Float(bitPattern: try load(UInt32.self)))
+        case UInt8(ascii: "d"): return .double(Double(bitPattern: try load(UInt64.self)))
+        case UInt8(ascii: "D"):
+            let scale = try load(UInt8.self)
+            return .decimal(AMQPDecimal(scale: scale, value: try load(Int32.self)))
+        case UInt8(ascii: "S"):
+            let length = Int(try load(UInt32.self))
+            try require(length)
+            if let string = AMQPReader.makeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])) {
+                offset += length
+                return .string(string)
+            }
+            return .binaryString(try readSlice(length: length))
+        case UInt8(ascii: "A"): return .array(try readFieldArray(depth: depth + 1))
+        case UInt8(ascii: "T"): return .timestamp(try readTimestamp())
+        case UInt8(ascii: "F"): return .table(try readFieldTable(depth: depth + 1))
+        case UInt8(ascii: "V"): return .void
+        case UInt8(ascii: "x"): return .bytes(try readLongString())
+        default: throw AMQPProtocolError(.unknownFieldType(tag))
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// Runs `body` with a reader over the readable bytes and moves the reader index past what it
+    /// read; on error the buffer is unchanged.
+    @inlinable
+    public mutating func readAMQP<T>(_ body: (inout AMQPReader) throws(AMQPProtocolError) -> T) throws(AMQPProtocolError) -> T {
+        let source = self
+        let (result, consumed) = source.withUnsafeReadableBytes { bytes -> (Result<T, AMQPProtocolError>, Int) in
+            var reader = AMQPReader(bytes: bytes, source: source, offset: 0, end: bytes.count)
+            do throws(AMQPProtocolError) {
+                return (.success(try body(&reader)), reader.offset)
+            } catch {
+                return (.failure(error), 0)
+            }
+        }
+        let value = try result.get()
+        moveReaderIndex(forwardBy: consumed)
+        return value
+    }
+}
