@@ -26,6 +26,7 @@ public struct AMQPFrameParser: Sendable {
 
     /// Parses one frame from `reader`; returns nil, leaving the reader where it was, when the
     /// frame is not all there yet.
+    @inline(__always)
     func parse(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? {
         let start = reader.offset
         guard reader.remaining >= 1 else { return nil }
@@ -78,6 +79,7 @@ public struct AMQPFrameParser: Sendable {
         throw AMQPProtocolError(.protocolVersionMismatch(major: seen[5], minor: seen[6], revision: seen[7]))
     }
 
+    @inline(__always)
     private func decodePayload(type: UInt8, channel: UInt16, payload: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame {
         switch type {
         case AMQPFrame.FrameType.method:
@@ -94,6 +96,7 @@ public struct AMQPFrameParser: Sendable {
         }
     }
 
+    @inline(__always)
     private func decodeContentHeader(_ payload: inout AMQPReader) throws(AMQPProtocolError) -> AMQPContentHeader {
         let classID = try payload.readShort()
         let weight = try payload.readShort()

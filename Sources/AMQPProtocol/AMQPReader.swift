@@ -36,14 +36,14 @@ public struct AMQPReader {
         return sub
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func require(_ count: Int) throws(AMQPProtocolError) {
         guard count <= end - offset else {
             throw AMQPProtocolError(.truncated(needed: count, available: end - offset))
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func load<T: FixedWidthInteger>(_ type: T.Type) throws(AMQPProtocolError) -> T {
         try require(MemoryLayout<T>.size)
         let value = T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
@@ -52,19 +52,19 @@ public struct AMQPReader {
     }
 
     /// Reads an `octet`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readOctet() throws(AMQPProtocolError) -> UInt8 { try load(UInt8.self) }
 
     /// Reads a `short`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readShort() throws(AMQPProtocolError) -> UInt16 { try load(UInt16.self) }
 
     /// Reads a `long`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readLong() throws(AMQPProtocolError) -> UInt32 { try load(UInt32.self) }
 
     /// Reads a `longlong`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readLongLong() throws(AMQPProtocolError) -> UInt64 { try load(UInt64.self) }
 
     /// Reads a signed integer of any width (field values).
@@ -296,15 +296,20 @@ extension ByteBuffer {
     @inlinable
     public mutating func readAMQP<T>(_ body: (inout AMQPReader) throws(AMQPProtocolError) -> T) throws(AMQPProtocolError) -> T {
         let source = self
-        let (result, consumed) = source.withUnsafeReadableBytes { bytes -> (Result<T, AMQPProtocolError>, Int) in
-            var reader = AMQPReader(bytes: bytes, source: source, offset: 0, end: bytes.count)
-            do throws(AMQPProtocolError) {
-                return (.success(try body(&reader)), reader.offset)
-            } catch {
-                return (.failure(error), 0)
+        let value: T
+        let consumed: Int
+        do {
+            (value, consumed) = try source.withUnsafeReadableBytes { bytes in
+                var reader = AMQPReader(bytes: bytes, source: source, offset: 0, end: bytes.count)
+                let value = try body(&reader)
+                return (value, reader.offset)
             }
+        } catch let error as AMQPProtocolError {
+            throw error
+        } catch {
+            // `body` throws only AMQPProtocolError; withUnsafeReadableBytes erases the type.
+            throw AMQPProtocolError(.truncated(needed: 0, available: readableBytes))
         }
-        let value = try result.get()
         moveReaderIndex(forwardBy: consumed)
         return value
     }

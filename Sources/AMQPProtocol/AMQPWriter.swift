@@ -17,7 +17,7 @@ public struct AMQPWriter {
         self.offset = 0
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func store<T: FixedWidthInteger>(_ value: T) {
         base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
         offset += MemoryLayout<T>.size
