@@ -4,9 +4,12 @@
 //   (c) connection.start with a RabbitMQ-like server-properties table,
 // each measured as encode, decode and encode+decode, in ns/op and allocations/op.
 //
-// Usage: codec-benchmark [--samples K] [--time-ms T] [--iterations N] [--filter TEXT] [--tsv]
+// Usage: codec-benchmark [--samples K] [--time-ms T] [--iterations N] [--filter TEXT] [--only NAME] [--tsv] [--dump]
 //   --iterations N fixes the iteration count per sample (for valgrind/callgrind runs);
 //   otherwise each sample is calibrated to last about T ms (default 150).
+//   --filter keeps the benchmarks whose name contains TEXT, --only the one called NAME.
+//   --tsv prints `hare<TAB>name<TAB>ns/op<TAB>allocs/op` lines; --dump prints each scenario's
+//   encoded frame set in hex (to compare with rabbitmq-c's bytes) and exits.
 
 import AMQPProtocol
 import MallocCounter
@@ -36,7 +39,9 @@ struct Options {
     var targetNanoseconds: UInt64 = 150_000_000
     var fixedIterations: Int?
     var filter: String?
+    var only: String?
     var tsv = false
+    var dump = false
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -50,13 +55,22 @@ struct Options {
             case "--time-ms": targetNanoseconds = UInt64(max(1, Int(value(argument)) ?? 150)) * 1_000_000
             case "--iterations": fixedIterations = max(1, Int(value(argument)) ?? 1)
             case "--filter": filter = value(argument)
+            case "--only": only = value(argument)
             case "--tsv": tsv = true
+            case "--dump": dump = true
             case "-h", "--help":
-                print("usage: codec-benchmark [--samples K] [--time-ms T] [--iterations N] [--filter TEXT] [--tsv]")
+                print("usage: codec-benchmark [--samples K] [--time-ms T] [--iterations N] [--filter TEXT] [--only NAME] [--tsv] [--dump]")
                 exit(0)
             default: fatalError("unknown argument \(argument)")
             }
         }
+    }
+
+    /// Whether the benchmark called `name` is selected.
+    func selects(_ name: String) -> Bool {
+        if let only, only != name { return false }
+        if let filter, !name.contains(filter) { return false }
+        return true
     }
 }
 
@@ -229,14 +243,25 @@ func decodeAll(_ buffer: inout ByteBuffer, frameCount: Int) {
 
 let options = Options(CommandLine.arguments)
 if hare_malloc_counter_active() == 0 {
-    FileHandleStderr.write("warning: malloc counter is not active; allocations will read 0\n")
+    printToStandardError("warning: malloc counter is not active; allocations will read 0\n")
 }
 
-enum FileHandleStderr {
-    static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stderr) }
+func printToStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+if options.dump {
+    for scenario in scenarios {
+        var encoded = ByteBufferAllocator().buffer(capacity: 4096)
+        scenario.encode(&encoded)
+        let hex = encoded.readableBytesView.map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined()
+        print("\(scenario.name)\t\(hex)")
     }
+    exit(0)
 }
 
 var results: [Result] = []
@@ -261,7 +286,7 @@ for scenario in scenarios {
     let frameCount = scenario.frameCount
     let encode = scenario.encode
 
-    if options.filter.map(encodeName.contains) ?? true {
+    if options.selects(encodeName) {
         var buffer = ByteBufferAllocator().buffer(capacity: 4096)
         results.append(measure(encodeName, options) { n in
             for _ in 0..<n {
@@ -271,7 +296,7 @@ for scenario in scenarios {
         })
         precondition(buffer == encoded)
     }
-    if options.filter.map(decodeName.contains) ?? true {
+    if options.selects(decodeName) {
         results.append(measure(decodeName, options) { n in
             for _ in 0..<n {
                 var input = encoded
@@ -279,7 +304,7 @@ for scenario in scenarios {
             }
         })
     }
-    if options.filter.map(bothName.contains) ?? true {
+    if options.selects(bothName) {
         var buffer = ByteBufferAllocator().buffer(capacity: 4096)
         results.append(measure(bothName, options) { n in
             for _ in 0..<n {

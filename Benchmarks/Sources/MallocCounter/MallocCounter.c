@@ -2,8 +2,10 @@
 // linker binds every library's calls (libswiftCore, libFoundation, NIO, libc itself) to these
 // definitions. Each one bumps a counter and forwards to glibc's real allocator through its
 // exported __libc_* entry points, so malloc_usable_size and free keep working on the chunks.
-#if defined(__linux__) && defined(__GLIBC__)
 #define _GNU_SOURCE
+#include <stdlib.h>  // defines __GLIBC__ on glibc
+
+#if defined(__linux__) && defined(__GLIBC__)
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,13 +18,13 @@ extern void *__libc_realloc(void *pointer, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 extern void __libc_free(void *pointer);
 
+#include <dlfcn.h>
+
 static uint64_t mallocs;
 static uint64_t frees;
-static int active;
 
 void *malloc(size_t size) {
     mallocs++;
-    active = 1;
     return __libc_malloc(size);
 }
 
@@ -62,7 +64,11 @@ void *memalign(size_t alignment, size_t size) {
 
 uint64_t hare_malloc_count(void) { return mallocs; }
 uint64_t hare_free_count(void) { return frees; }
-int hare_malloc_counter_active(void) { return active; }
+int hare_malloc_counter_active(void) {
+    // Interposition works when the dynamic linker's global "malloc" is this file's one (it is not
+    // when, say, the executable does not export it).
+    return dlsym(RTLD_DEFAULT, "malloc") == (void *)malloc;
+}
 
 #else
 #include "MallocCounter.h"
