@@ -54,16 +54,20 @@ public struct AMQPFrameParser: Sendable {
             reader.offset = start
             return nil
         }
-        var payload = try reader.subReader(length: payloadSize)
-        let end = try reader.readOctet()
+        let frameEnd = try reader.enterWindow(length: payloadSize)
+        let end = try reader.peekOctet(at: reader.end)
         guard end == AMQPFrame.FrameType.end else {
             throw AMQPProtocolError(.invalidFrameEnd(end), frameType: type, channel: channel)
         }
+        let frame: AMQPFrame
         do {
-            return try decodePayload(type: type, channel: channel, payload: &payload)
+            frame = try decodePayload(type: type, channel: channel, payload: &reader)
         } catch {
             throw error.inFrame(type: type, channel: channel)
         }
+        reader.leaveWindow(frameEnd)
+        reader.offset += 1  // the end octet
+        return frame
     }
 
     private func parseProtocolHeader(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? {

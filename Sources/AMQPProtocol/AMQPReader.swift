@@ -12,8 +12,8 @@ public struct AMQPReader {
     @usableFromInline let source: ByteBuffer
     /// The next byte to read, as an offset into `bytes`.
     @usableFromInline var offset: Int
-    /// One past the last byte this reader may read.
-    @usableFromInline let end: Int
+    /// One past the last byte this reader may read now (the end of its frame, table or array).
+    @usableFromInline var end: Int
 
     @inlinable
     init(bytes: UnsafeRawBufferPointer, source: ByteBuffer, offset: Int, end: Int) {
@@ -27,13 +27,21 @@ public struct AMQPReader {
     @inlinable
     public var remaining: Int { end - offset }
 
-    /// A reader over the next `length` bytes (which this reader skips).
-    @inlinable
-    public mutating func subReader(length: Int) throws(AMQPProtocolError) -> AMQPReader {
+    /// Narrows the reader to the next `length` bytes (a frame payload, a table) and returns
+    /// what `leaveWindow` needs to widen it again.
+    @inlinable @inline(__always)
+    public mutating func enterWindow(length: Int) throws(AMQPProtocolError) -> Int {
         try require(length)
-        let sub = AMQPReader(bytes: bytes, source: source, offset: offset, end: offset + length)
-        offset += length
-        return sub
+        let saved = end
+        end = offset + length
+        return saved
+    }
+
+    /// Moves past the rest of the current window and restores the one `enterWindow` saved.
+    @inlinable @inline(__always)
+    public mutating func leaveWindow(_ saved: Int) {
+        offset = end
+        end = saved
     }
 
     @inlinable @inline(__always)
@@ -49,6 +57,16 @@ public struct AMQPReader {
         let value = T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
         offset += MemoryLayout<T>.size
         return value
+    }
+
+    /// The octet at `position` (an offset into the underlying bytes, which may lie past the
+    /// current window but not past the received bytes), without moving.
+    @inlinable
+    public func peekOctet(at position: Int) throws(AMQPProtocolError) -> UInt8 {
+        guard position >= 0, position < bytes.count else {
+            throw AMQPProtocolError(.truncated(needed: 1, available: 0))
+        }
+        return bytes.load(fromByteOffset: position, as: UInt8.self)
     }
 
     /// Reads an `octet`.
@@ -180,12 +198,13 @@ public struct AMQPReader {
             throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
         }
         let length = Int(try load(UInt32.self))
-        var table = try subReader(length: length)
-        let start = table.offset
-        while table.remaining > 0 {
-            try table.skipFieldTableKey()
-            try table.skipFieldValue(depth: depth)
+        let saved = try enterWindow(length: length)
+        let start = offset
+        while offset < end {
+            try skipFieldTableKey()
+            try skipFieldValue(depth: depth)
         }
+        leaveWindow(saved)
         return FieldTable(validatedWire: slice(from: start))
     }
 
@@ -201,11 +220,12 @@ public struct AMQPReader {
             throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
         }
         let length = Int(try load(UInt32.self))
-        var array = try subReader(length: length)
+        let saved = try enterWindow(length: length)
         var values: [FieldValue] = []
-        while array.remaining > 0 {
-            values.append(try array.readFieldValue(depth: depth))
+        while offset < end {
+            values.append(try readFieldValue(depth: depth))
         }
+        leaveWindow(saved)
         return values
     }
 
@@ -237,18 +257,20 @@ public struct AMQPReader {
                 throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
             }
             let length = Int(try load(UInt32.self))
-            var array = try subReader(length: length)
-            while array.remaining > 0 { try array.skipFieldValue(depth: depth + 1) }
+            let saved = try enterWindow(length: length)
+            while offset < end { try skipFieldValue(depth: depth + 1) }
+            leaveWindow(saved)
         case UInt8(ascii: "F"):
             guard depth + 1 <= FieldTable.maxNestingDepth else {
                 throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
             }
             let length = Int(try load(UInt32.self))
-            var table = try subReader(length: length)
-            while table.remaining > 0 {
-                try table.skipFieldTableKey()
-                try table.skipFieldValue(depth: depth + 1)
+            let saved = try enterWindow(length: length)
+            while offset < end {
+                try skipFieldTableKey()
+                try skipFieldValue(depth: depth + 1)
             }
+            leaveWindow(saved)
         case UInt8(ascii: "V"): break
         default: throw AMQPProtocolError(.unknownFieldType(tag))
         }
