@@ -21,8 +21,9 @@ struct MethodEnumRenderer {
         printer.line("import NIOCore")
         printer.line()
         printer.block("extension AMQP {") { p in
-            p.line("/// Any method of the protocol, as carried by a method frame.")
-            p.block("public enum Method: Hashable, Sendable {") { p in
+            p.line("/// Any method of the protocol, as carried by a method frame; `init(from:)` and")
+            p.line("/// `encode(into:)` on a `ByteBuffer` come from `AMQPWireCodable`.")
+            p.block("public enum Method: AMQPWireCodable {") { p in
                 for entry in methods {
                     p.line("/// `\(entry.specClass.name).\(entry.method.name)`.")
                     p.line("case \(entry.caseName)(\(entry.type))")
@@ -47,11 +48,6 @@ struct MethodEnumRenderer {
                     }
                 }
                 p.line()
-                p.line("/// Decodes a method frame's payload from `buffer`; on error the buffer is unchanged.")
-                p.block("public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
-                    p.line("self = try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try AMQP.Method(from: &reader) }")
-                }
-                p.line()
                 p.line("/// The size of class id, method id and encoded arguments; checks what could make encoding fail.")
                 p.block("public func encodedSize() throws(AMQPProtocolError) -> Int {") { p in
                     p.block("switch self {") { p in
@@ -72,12 +68,6 @@ struct MethodEnumRenderer {
                             p.line("    method.encode(to: &writer)")
                         }
                     }
-                }
-                p.line()
-                p.line("/// Encodes class id, method id and arguments into `buffer`; on error nothing is written.")
-                p.block("public func encode(into buffer: inout ByteBuffer) throws(AMQPProtocolError) {") { p in
-                    p.line("let size = try encodedSize()")
-                    p.line("buffer.writeAMQP(size: size) { self.encode(to: &$0) }")
                 }
                 p.line()
                 p.line("/// The method's arguments as a value of its own struct.")
