@@ -33,7 +33,9 @@ public struct AMQPFrameParser: Sendable {
         let type = try reader.readOctet()
         if type == UInt8(ascii: "A") {
             reader.offset = start
-            return try parseProtocolHeader(&reader)
+            try checkProtocolHeader(&reader)
+            reader.offset = start  // not all eight bytes are here yet
+            return nil
         }
         guard type == AMQPFrame.FrameType.method || type == AMQPFrame.FrameType.header
             || type == AMQPFrame.FrameType.body || type == AMQPFrame.FrameType.heartbeat
@@ -70,7 +72,10 @@ public struct AMQPFrameParser: Sendable {
         return frame
     }
 
-    private func parseProtocolHeader(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? {
+    /// A peer that does not speak our version answers with its own protocol header: throws
+    /// `protocolVersionMismatch` once all eight bytes are here, `unknownFrameType` as soon as
+    /// they cannot be one, and returns when more bytes are needed.
+    private func checkProtocolHeader(_ reader: inout AMQPReader) throws(AMQPProtocolError) {
         let expected: [UInt8] = [UInt8(ascii: "A"), UInt8(ascii: "M"), UInt8(ascii: "Q"), UInt8(ascii: "P")]
         var seen: [UInt8] = []
         while seen.count < 8, reader.remaining > 0 {
@@ -79,7 +84,7 @@ public struct AMQPFrameParser: Sendable {
         guard zip(seen, expected).allSatisfy(==) else {
             throw AMQPProtocolError(.unknownFrameType(seen[0]), frameType: seen[0])
         }
-        guard seen.count == 8 else { return nil }
+        guard seen.count == 8 else { return }
         throw AMQPProtocolError(.protocolVersionMismatch(major: seen[5], minor: seen[6], revision: seen[7]))
     }
 

@@ -1,4 +1,11 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A bounds-checked cursor over received bytes, used by every decoder: one
 /// `withUnsafeReadableBytes` per frame instead of one `ByteBuffer` call per field.
@@ -134,8 +141,33 @@ public struct AMQPReader {
     @inlinable
     static func makeString(_ utf8: UnsafeRawBufferPointer) -> String? {
         if utf8.isEmpty { return "" }
+        if utf8.count > 15, let common = commonString(utf8) { return common }
         if isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
         return String(validating: utf8, as: UTF8.self)
+    }
+
+    /// Strings over 15 bytes need a heap allocation each; the content types that nearly every
+    /// message carries are handed out from these literals instead.
+    @usableFromInline
+    static let commonStrings: [String] = [
+        "application/json",
+        "application/octet-stream",
+        "application/x-protobuf",
+        "application/protobuf",
+        "application/xml",
+        "text/plain; charset=utf-8",
+        "application/json; charset=utf-8",
+    ]
+
+    @usableFromInline
+    static func commonString(_ utf8: UnsafeRawBufferPointer) -> String? {
+        for candidate in commonStrings where candidate.utf8.count == utf8.count {
+            let equal = candidate.utf8.withContiguousStorageIfAvailable { literal in
+                memcmp(literal.baseAddress!, utf8.baseAddress!, utf8.count) == 0
+            }
+            if equal == true { return candidate }
+        }
+        return nil
     }
 
     @inlinable
