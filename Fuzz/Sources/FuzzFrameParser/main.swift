@@ -1,0 +1,36 @@
+import AMQPProtocolFuzzable
+import FuzzSupport
+import NIOCore
+
+// The frame stream decoder over arbitrary bytes: AMQPFrameParser called repeatedly until it
+// returns nil or throws, with the pre-tune frame_max (4096) and with the largest possible one;
+// then again over the input laid out as well-formed frames (FrameStream.framed).
+// Checked: the parser's contract on every call (see FrameStream.step); both limits agree until
+// the small one rejects a frame as too large; feeding the bytes in small chunks gives the same
+// frames and end; AMQPFrameDecoder in NIO's processor agrees with the parser.
+
+func fuzzFrameParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let input = ByteBuffer(fuzzData: data, size: size)
+    checkStream(input)
+    // The same bytes as a list of frames with their sizes and end octets made right.
+    checkStream(FrameStream.framed(input))
+    return 0
+}
+
+func checkStream(_ input: ByteBuffer) {
+    let size = input.readableBytes
+    let smallParser = AMQPFrameParser()
+    let small = FrameStream.parseAll(input, parser: smallParser)
+    let large = FrameStream.parseAll(input, parser: AMQPFrameParser(maxFrameSize: AMQPLimits.largestPossibleFrame))
+    FrameStream.checkLimitsAgree(small: small, large: large, input: input)
+
+    // Byte by byte for short inputs, in a few dozen chunks for longer ones.
+    let chunkSize = max(1, size / 64)
+    let incremental = FrameStream.parseIncrementally(input, parser: smallParser, chunkSize: chunkSize)
+    fuzzCheck(incremental == small, "chunks of \(chunkSize) bytes parse differently: \(incremental) vs \(small); input \(input.fuzzHex)")
+
+    let decoded = FrameStream.parseWithDecoder(input, maxFrameSize: smallParser.maxFrameSize)
+    fuzzCheck(decoded == small, "AMQPFrameDecoder disagrees with the parser: \(decoded) vs \(small); input \(input.fuzzHex)")
+}
+
+FuzzDriver.main(seeds: Seeds.frameStreams, fuzzFrameParser)
