@@ -1,5 +1,14 @@
 import AMQPCodegenCore
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Plain libc file access rather than Foundation: Foundation's ICU module and the one libxml2's
+// headers include clash when both are visible in one module.
 
 /// `amqp-codegen <spec.xml> --output <dir> [--spec-name <name>]`: reads an AMQP XML spec and
 /// writes the generated Swift files into `<dir>`. Exits 1 with `file:line: error: ...` on a bad spec.
@@ -10,31 +19,73 @@ struct AMQPCodegen {
             let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
             try run(options)
         } catch let error as SpecError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            printError(error.description)
             exit(1)
         } catch let error as UsageError {
-            FileHandle.standardError.write(Data("amqp-codegen: \(error.message)\n\(Options.usage)\n".utf8))
+            printError("amqp-codegen: \(error.message)\n\(Options.usage)")
             exit(2)
         } catch {
-            FileHandle.standardError.write(Data("amqp-codegen: \(error)\n".utf8))
+            printError("amqp-codegen: \(error)")
             exit(1)
         }
     }
 
     static func run(_ options: Options) throws {
-        guard let data = FileManager.default.contents(atPath: options.specPath) else {
+        guard let bytes = readFile(options.specPath) else {
             throw UsageError(message: "cannot read \(options.specPath)")
         }
-        let spec = try SpecParser(fileName: options.specPath).parse(bytes: [UInt8](data))
+        let spec = try SpecParser(fileName: options.specPath).parse(bytes: bytes)
         let generator = CodeGenerator(spec: spec, specName: options.specName ?? options.specPath)
         let files = options.testSupport ? generator.generateTestSupport() : generator.generate()
-        try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+        try makeDirectories(options.outputDirectory)
         for file in files {
             let path = options.outputDirectory + "/" + file.name
-            let bytes = Data(file.contents.utf8)
+            let contents = Array(file.contents.utf8)
             // Leave unchanged files alone so that their timestamps do not trigger rebuilds.
-            if FileManager.default.contents(atPath: path) == bytes { continue }
-            try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+            if readFile(path) == contents { continue }
+            try writeFileAtomically(path, contents)
+        }
+    }
+
+    /// Writes a line to standard error (file descriptor 2: `stderr` is a C global).
+    static func printError(_ message: String) {
+        let line = Array((message + "\n").utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    static func readFile(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            bytes.append(contentsOf: chunk[0..<count])
+            if count < chunk.count { break }
+        }
+        return ferror(file) == 0 ? bytes : nil
+    }
+
+    /// Writes to a temporary file beside `path`, then renames it over `path`.
+    static func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        guard let file = fopen(temporary, "wb") else { throw UsageError(message: "cannot write \(temporary)") }
+        let written = fwrite(bytes, 1, bytes.count, file)
+        let closed = fclose(file)
+        guard written == bytes.count, closed == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw UsageError(message: "cannot write \(path)")
+        }
+    }
+
+    /// `mkdir -p`.
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component + "/"
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw UsageError(message: "cannot create \(prefix)")
+            }
         }
     }
 }
