@@ -40,22 +40,18 @@ struct ArbitraryRenderer {
             let type = "AMQP." + PropertiesRenderer.typeName(specClass)
             printer.line()
             printer.block("extension \(type) {") { p in
-                p.line("/// Properties where each one is set or not at random (about half of them).")
-                p.block("static func arbitrary(using generator: inout some RandomNumberGenerator) -> \(type) {") { p in
+                p.line("/// Properties where each one is set or not at random (about half of them), or all set.")
+                p.block("static func arbitrary(using generator: inout some RandomNumberGenerator, settingAll: Bool = false) -> \(type) {") { p in
                     p.line("var properties = \(type)()")
                     for property in specClass.properties {
-                        p.line("if Bool.random(using: &generator) { properties.\(SwiftNaming.rawLowerCamel(property.name)) = \(value(property.type)) }")
+                        p.line("if settingAll || Bool.random(using: &generator) { properties.\(SwiftNaming.rawLowerCamel(property.name)) = \(value(property.type)) }")
                     }
                     p.line("return properties")
                 }
                 p.line()
                 p.line("/// Properties with every one set to a random value.")
                 p.block("static func arbitraryFull(using generator: inout some RandomNumberGenerator) -> \(type) {") { p in
-                    p.line("var properties = \(type)()")
-                    for property in specClass.properties {
-                        p.line("properties.\(SwiftNaming.rawLowerCamel(property.name)) = \(value(property.type))")
-                    }
-                    p.line("return properties")
+                    p.line("arbitrary(using: &generator, settingAll: true)")
                 }
                 p.line()
                 p.line("/// For each property, properties with only that one set (at a random value).")
