@@ -76,7 +76,7 @@ public struct AMQPFrameParser: Sendable {
     /// `protocolVersionMismatch` once all eight bytes are here, `unknownFrameType` as soon as
     /// they cannot be one, and returns when more bytes are needed.
     private func checkProtocolHeader(_ reader: inout AMQPReader) throws(AMQPProtocolError) {
-        let expected: [UInt8] = [UInt8(ascii: "A"), UInt8(ascii: "M"), UInt8(ascii: "Q"), UInt8(ascii: "P")]
+        let expected = AMQPProtocolHeader.bytes.prefix(4)  // "AMQP"
         var seen: [UInt8] = []
         while seen.count < 8, reader.remaining > 0 {
             seen.append(try reader.readOctet())

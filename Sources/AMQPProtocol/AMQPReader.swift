@@ -92,12 +92,6 @@ public struct AMQPReader {
     @inlinable @inline(__always)
     public mutating func readLongLong() throws(AMQPProtocolError) -> UInt64 { try load(UInt64.self) }
 
-    /// Reads a signed integer of any width (field values).
-    @inlinable
-    public mutating func readSigned<T: FixedWidthInteger & SignedInteger>(_ type: T.Type) throws(AMQPProtocolError) -> T {
-        try load(T.self)
-    }
-
     /// Reads a `timestamp`.
     @inlinable
     public mutating func readTimestamp() throws(AMQPProtocolError) -> AMQPTimestamp {
@@ -128,12 +122,16 @@ public struct AMQPReader {
     /// Reads `length` bytes of valid UTF-8.
     @inlinable
     mutating func readUTF8(length: Int) throws(AMQPProtocolError) -> String {
-        try require(length)
-        guard let string = AMQPReader.makeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])) else {
-            throw AMQPProtocolError(.invalidUTF8)
-        }
+        guard let string = try peekString(length: length) else { throw AMQPProtocolError(.invalidUTF8) }
         offset += length
         return string
+    }
+
+    /// The next `length` bytes as a string, or nil when they are not valid UTF-8; does not move.
+    @inlinable
+    func peekString(length: Int) throws(AMQPProtocolError) -> String? {
+        try require(length)
+        return AMQPReader.makeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
     }
 
     /// A string from UTF-8 bytes, or nil when they are not valid UTF-8. ASCII (the common case
@@ -226,18 +224,40 @@ public struct AMQPReader {
 
     @usableFromInline
     mutating func readFieldTable(depth: Int) throws(AMQPProtocolError) -> FieldTable {
-        guard depth <= FieldTable.maxNestingDepth else {
-            throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
-        }
-        let length = Int(try load(UInt32.self))
-        let saved = try enterWindow(length: length)
+        let start = try skipFieldTable(depth: depth)
+        return FieldTable(validatedWire: slice(from: start))
+    }
+
+    /// Checks a field table at nesting level `depth` and moves past it; returns the offset of
+    /// its first entry.
+    @usableFromInline
+    mutating func skipFieldTable(depth: Int) throws(AMQPProtocolError) -> Int {
+        let saved = try enterNested(depth: depth)
         let start = offset
         while offset < end {
             try skipFieldTableKey()
             try skipFieldValue(depth: depth)
         }
         leaveWindow(saved)
-        return FieldTable(validatedWire: slice(from: start))
+        return start
+    }
+
+    /// Checks a field array at nesting level `depth` and moves past it.
+    @usableFromInline
+    mutating func skipFieldArray(depth: Int) throws(AMQPProtocolError) {
+        let saved = try enterNested(depth: depth)
+        while offset < end { try skipFieldValue(depth: depth) }
+        leaveWindow(saved)
+    }
+
+    /// Checks the nesting limit, reads a table's or array's length and enters its window.
+    @usableFromInline
+    mutating func enterNested(depth: Int) throws(AMQPProtocolError) -> Int {
+        guard depth <= FieldTable.maxNestingDepth else {
+            throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
+        }
+        let length = Int(try load(UInt32.self))
+        return try enterWindow(length: length)
     }
 
     /// Reads a field array (decoded at once: arrays are rare and small).
@@ -248,11 +268,7 @@ public struct AMQPReader {
 
     @usableFromInline
     mutating func readFieldArray(depth: Int) throws(AMQPProtocolError) -> [FieldValue] {
-        guard depth <= FieldTable.maxNestingDepth else {
-            throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
-        }
-        let length = Int(try load(UInt32.self))
-        let saved = try enterWindow(length: length)
+        let saved = try enterNested(depth: depth)
         var values: [FieldValue] = []
         while offset < end {
             values.append(try readFieldValue(depth: depth))
@@ -284,25 +300,8 @@ public struct AMQPReader {
         case UInt8(ascii: "D"): try skip(5)
         case UInt8(ascii: "l"), UInt8(ascii: "d"), UInt8(ascii: "T"): try skip(8)
         case UInt8(ascii: "S"), UInt8(ascii: "x"): try skipLongString()
-        case UInt8(ascii: "A"):
-            guard depth + 1 <= FieldTable.maxNestingDepth else {
-                throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
-            }
-            let length = Int(try load(UInt32.self))
-            let saved = try enterWindow(length: length)
-            while offset < end { try skipFieldValue(depth: depth + 1) }
-            leaveWindow(saved)
-        case UInt8(ascii: "F"):
-            guard depth + 1 <= FieldTable.maxNestingDepth else {
-                throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))
-            }
-            let length = Int(try load(UInt32.self))
-            let saved = try enterWindow(length: length)
-            while offset < end {
-                try skipFieldTableKey()
-                try skipFieldValue(depth: depth + 1)
-            }
-            leaveWindow(saved)
+        case UInt8(ascii: "A"): try skipFieldArray(depth: depth + 1)
+        case UInt8(ascii: "F"): _ = try skipFieldTable(depth: depth + 1)
         case UInt8(ascii: "V"): break
         default: throw AMQPProtocolError(.unknownFieldType(tag))
         }
@@ -328,8 +327,7 @@ public struct AMQPReader {
             return .decimal(AMQPDecimal(scale: scale, value: try load(Int32.self)))
         case UInt8(ascii: "S"):
             let length = Int(try load(UInt32.self))
-            try require(length)
-            if let string = AMQPReader.makeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])) {
+            if let string = try peekString(length: length) {
                 offset += length
                 return .string(string)
             }

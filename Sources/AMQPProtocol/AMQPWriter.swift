@@ -39,10 +39,6 @@ public struct AMQPWriter {
     @inlinable
     public mutating func writeLongLong(_ value: UInt64) { store(value) }
 
-    /// Writes a signed integer of any width (field values).
-    @inlinable
-    public mutating func writeSigned<T: FixedWidthInteger & SignedInteger>(_ value: T) { store(value) }
-
     /// Writes a `timestamp`.
     @inlinable
     public mutating func writeTimestamp(_ value: AMQPTimestamp) { store(value.secondsSince1970) }

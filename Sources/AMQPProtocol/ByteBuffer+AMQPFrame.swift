@@ -16,12 +16,7 @@ extension ByteBuffer {
         case .header(let channel, let header):
             let size = 12 + (try header.properties.encodedSize())
             writeAMQP(size: size + AMQPLimits.frameOverhead) { writer in
-                writer.writeFrameStart(type: AMQPFrame.FrameType.header, channel: channel, payloadSize: size)
-                writer.writeShort(header.classID)
-                writer.writeShort(header.weight)
-                writer.writeLongLong(header.bodySize)
-                header.properties.encode(to: &writer)
-                writer.writeOctet(AMQPFrame.FrameType.end)
+                writer.writeHeaderFrame(channel: channel, header: header, payloadSize: size)
             }
         case .body(let channel, let body):
             writeAMQPBodyFrame(channel: channel, body: body)
@@ -53,13 +48,9 @@ extension ByteBuffer {
         let chunk = frameMax <= AMQPLimits.frameOverhead ? max(bodySize, 1) : frameMax - AMQPLimits.frameOverhead
         let bodyFrames = (bodySize + chunk - 1) / chunk
         let total = headerSize + AMQPLimits.frameOverhead + bodySize + bodyFrames * AMQPLimits.frameOverhead
+        let header = AMQPContentHeader(bodySize: UInt64(bodySize), properties: properties)
         writeAMQP(size: total) { writer in
-            writer.writeFrameStart(type: AMQPFrame.FrameType.header, channel: channel, payloadSize: headerSize)
-            writer.writeShort(AMQP.BasicProperties.classID)
-            writer.writeShort(0)
-            writer.writeLongLong(UInt64(bodySize))
-            properties.encode(to: &writer)
-            writer.writeOctet(AMQPFrame.FrameType.end)
+            writer.writeHeaderFrame(channel: channel, header: header, payloadSize: headerSize)
             guard bodySize > 0 else { return }
             body.withUnsafeReadableBytes { bytes in
                 var sent = 0
@@ -95,6 +86,18 @@ extension ByteBuffer {
 }
 
 extension AMQPWriter {
+    /// Writes a whole content header frame whose payload size (12 + the properties' encoded
+    /// size) was computed beforehand.
+    @inlinable
+    public mutating func writeHeaderFrame(channel: UInt16, header: AMQPContentHeader, payloadSize: Int) {
+        writeFrameStart(type: AMQPFrame.FrameType.header, channel: channel, payloadSize: payloadSize)
+        writeShort(header.classID)
+        writeShort(header.weight)
+        writeLongLong(header.bodySize)
+        header.properties.encode(to: &self)
+        writeOctet(AMQPFrame.FrameType.end)
+    }
+
     /// Writes a frame's type, channel and payload size.
     @inlinable
     public mutating func writeFrameStart(type: UInt8, channel: UInt16, payloadSize: Int) {

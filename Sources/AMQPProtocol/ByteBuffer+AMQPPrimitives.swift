@@ -47,18 +47,6 @@ extension ByteBuffer {
         try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readLongString() }
     }
 
-    /// Skips a `shortstr` without decoding it.
-    @inlinable
-    public mutating func skipAMQPShortString() throws(AMQPProtocolError) {
-        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.skipShortString() }
-    }
-
-    /// Skips a `longstr`, or anything else with a 32-bit length prefix such as a table.
-    @inlinable
-    public mutating func skipAMQPLongString() throws(AMQPProtocolError) {
-        try readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.skipLongString() }
-    }
-
     /// Writes an `octet`.
     @inlinable
     public mutating func writeAMQPOctet(_ value: UInt8) {
