@@ -128,7 +128,7 @@ public struct AMQPReader {
     }
 
     /// The next `length` bytes as a string, or nil when they are not valid UTF-8; does not move.
-    @inlinable
+    @inlinable @inline(__always)
     func peekString(length: Int) throws(AMQPProtocolError) -> String? {
         try require(length)
         return AMQPReader.makeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
@@ -251,7 +251,7 @@ public struct AMQPReader {
     }
 
     /// Checks the nesting limit, reads a table's or array's length and enters its window.
-    @usableFromInline
+    @inlinable @inline(__always)
     mutating func enterNested(depth: Int) throws(AMQPProtocolError) -> Int {
         guard depth <= FieldTable.maxNestingDepth else {
             throw AMQPProtocolError(.nestingTooDeep(limit: FieldTable.maxNestingDepth))

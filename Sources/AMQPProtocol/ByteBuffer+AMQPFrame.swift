@@ -16,7 +16,10 @@ extension ByteBuffer {
         case .header(let channel, let header):
             let size = 12 + (try header.properties.encodedSize())
             writeAMQP(size: size + AMQPLimits.frameOverhead) { writer in
-                writer.writeHeaderFrame(channel: channel, header: header, payloadSize: size)
+                writer.writeHeaderFrame(
+                    channel: channel, classID: header.classID, weight: header.weight, bodySize: header.bodySize,
+                    properties: header.properties, payloadSize: size
+                )
             }
         case .body(let channel, let body):
             writeAMQPBodyFrame(channel: channel, body: body)
@@ -48,9 +51,11 @@ extension ByteBuffer {
         let chunk = frameMax <= AMQPLimits.frameOverhead ? max(bodySize, 1) : frameMax - AMQPLimits.frameOverhead
         let bodyFrames = (bodySize + chunk - 1) / chunk
         let total = headerSize + AMQPLimits.frameOverhead + bodySize + bodyFrames * AMQPLimits.frameOverhead
-        let header = AMQPContentHeader(bodySize: UInt64(bodySize), properties: properties)
         writeAMQP(size: total) { writer in
-            writer.writeHeaderFrame(channel: channel, header: header, payloadSize: headerSize)
+            writer.writeHeaderFrame(
+                channel: channel, classID: AMQP.BasicProperties.classID, weight: 0, bodySize: UInt64(bodySize),
+                properties: properties, payloadSize: headerSize
+            )
             guard bodySize > 0 else { return }
             body.withUnsafeReadableBytes { bytes in
                 var sent = 0
@@ -89,12 +94,15 @@ extension AMQPWriter {
     /// Writes a whole content header frame whose payload size (12 + the properties' encoded
     /// size) was computed beforehand.
     @inlinable
-    public mutating func writeHeaderFrame(channel: UInt16, header: AMQPContentHeader, payloadSize: Int) {
+    public mutating func writeHeaderFrame(
+        channel: UInt16, classID: UInt16, weight: UInt16, bodySize: UInt64,
+        properties: AMQP.BasicProperties, payloadSize: Int
+    ) {
         writeFrameStart(type: AMQPFrame.FrameType.header, channel: channel, payloadSize: payloadSize)
-        writeShort(header.classID)
-        writeShort(header.weight)
-        writeLongLong(header.bodySize)
-        header.properties.encode(to: &self)
+        writeShort(classID)
+        writeShort(weight)
+        writeLongLong(bodySize)
+        properties.encode(to: &self)
         writeOctet(AMQPFrame.FrameType.end)
     }
 
