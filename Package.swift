@@ -4,12 +4,15 @@ import PackageDescription
 let package = Package(
     name: "Hare",
     products: [
+        .library(name: "Hare", targets: ["Hare"]),
         .library(name: "AMQPProtocol", targets: ["AMQPProtocol"]),
         .executable(name: "amqp-codegen", targets: ["amqp-codegen"]),
         .plugin(name: "AMQPCodegenPlugin", targets: ["AMQPCodegenPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // MARK: Generator (Spec/*.xml -> Swift)
@@ -43,7 +46,24 @@ let package = Package(
             plugins: ["AMQPCodegenPlugin"]
         ),
 
+        // MARK: The client
+        .target(
+            name: "Hare",
+            dependencies: [
+                "AMQPProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Examples
+        .executableTarget(
+            name: "hare-roundtrip",
+            dependencies: ["Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/RoundTrip"
+        ),
         .executableTarget(
             name: "protocol-roundtrip",
             dependencies: [
@@ -69,6 +89,16 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             plugins: ["AMQPCodegenPlugin"]
+        ),
+        .testTarget(
+            name: "HareTests",
+            dependencies: [
+                "Hare",
+                "AMQPProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

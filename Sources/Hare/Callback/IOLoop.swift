@@ -1,0 +1,110 @@
+import Dispatch
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The I/O loop of a `SelectConnection` (Pika's `connection.ioloop`).
+///
+/// The loop is a SwiftNIO event loop running on its own thread. `start()` parks the calling
+/// thread until `stop()` (or Ctrl-C, which makes `start()` throw `KeyboardInterrupt`); the loop
+/// itself keeps running, so `start()` may be called again, as Pika programs do to let a close
+/// finish. Every callback of the connection and its channels runs on the loop's thread, one at
+/// a time, in order.
+public final class IOLoop: Sendable {
+    /// The NIO event loop callbacks run on.
+    public let eventLoop: any EventLoop
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+    private let wakeUp = DispatchSemaphore(value: 0)
+
+    private struct State {
+        var stopPending = false
+        var interrupted = false
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// A loop on a thread of its own.
+    init() {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        ownedGroup = group
+        eventLoop = group.next()
+    }
+
+    /// A loop on an event loop of an existing group (Pika's external-loop adapters).
+    init(eventLoop: any EventLoop) {
+        ownedGroup = nil
+        self.eventLoop = eventLoop
+    }
+
+    deinit {
+        ownedGroup?.shutdownGracefully(queue: .global()) { _ in }
+    }
+
+    /// Parks the calling thread until `stop()` is called. A `stop()` that came before `start()`
+    /// makes it return at once. Called on the loop's own thread (from a callback) it returns at
+    /// once instead of deadlocking.
+    ///
+    /// - Throws: `KeyboardInterrupt` when SIGINT arrives while waiting.
+    public func start() throws(KeyboardInterrupt) {
+        guard !eventLoop.inEventLoop else { return }
+        let token = InterruptWatcher.shared.add { [self] in
+            state.withLock { $0.interrupted = true }
+            wake()
+        }
+        defer { InterruptWatcher.shared.remove(token) }
+        wakeUp.wait()
+        let interrupted = state.withLock { state in
+            state.stopPending = false
+            defer { state.interrupted = false }
+            return state.interrupted
+        }
+        if interrupted { throw KeyboardInterrupt() }
+    }
+
+    /// Makes `start()` return (from any thread, any number of times).
+    public func stop() {
+        wake()
+    }
+
+    /// Runs `callback` on the loop; safe from any thread (Pika's `add_callback_threadsafe`).
+    public func addCallbackThreadsafe(_ callback: @escaping @Sendable () -> Void) {
+        eventLoop.execute(callback)
+    }
+
+    /// Runs `callback` on the loop after `delay` seconds (Pika's `call_later`); returns a handle
+    /// for `removeTimeout`.
+    @discardableResult
+    public func callLater(_ delay: Double, _ callback: @escaping @Sendable () -> Void) -> TimeoutHandle {
+        let nanoseconds = delay.isFinite && delay > 0 ? Int64(Swift.min(delay, 9e9) * 1e9) : 0
+        return TimeoutHandle(scheduled: eventLoop.scheduleTask(in: .nanoseconds(nanoseconds), callback))
+    }
+
+    /// Cancels a `callLater` that has not run yet.
+    public func removeTimeout(_ handle: TimeoutHandle) {
+        handle.scheduled.cancel()
+    }
+
+    /// Ends the loop's thread (when the loop owns one). The loop cannot be used afterwards.
+    public func close() {
+        let first = state.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        ownedGroup?.shutdownGracefully(queue: .global()) { _ in }
+    }
+
+    private func wake() {
+        let signal = state.withLock { state in
+            defer { state.stopPending = true }
+            return !state.stopPending
+        }
+        if signal { wakeUp.signal() }
+    }
+}
+
+/// A timer set with `IOLoop.callLater`.
+public struct TimeoutHandle: Sendable {
+    let scheduled: Scheduled<Void>
+}

@@ -1,0 +1,57 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns SIGINT into a call while at least one `IOLoop.start()` is waiting; outside of that,
+/// SIGINT keeps its default meaning (the process ends).
+final class InterruptWatcher: Sendable {
+    static let shared = InterruptWatcher()
+
+    private struct State {
+        var listeners: [Int: @Sendable () -> Void] = [:]
+        var nextID = 0
+        var source: (any DispatchSourceSignal)?
+    }
+
+    private let state = Mutex(State())
+
+    /// Starts calling `listener` on SIGINT; returns a token for `remove`.
+    func add(_ listener: @escaping @Sendable () -> Void) -> Int {
+        state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            state.listeners[id] = listener
+            if state.source == nil {
+                signal(SIGINT, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+                source.setEventHandler { [self] in fire() }
+                source.resume()
+                state.source = source
+            }
+            return id
+        }
+    }
+
+    func remove(_ id: Int) {
+        state.withLock { state in
+            state.listeners[id] = nil
+            if state.listeners.isEmpty, let source = state.source {
+                source.cancel()
+                state.source = nil
+                signal(SIGINT, SIG_DFL)
+            }
+        }
+    }
+
+    private func fire() {
+        let listeners = state.withLock { Array($0.listeners.values) }
+        for listener in listeners { listener() }
+    }
+}

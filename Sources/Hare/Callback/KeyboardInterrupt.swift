@@ -1,0 +1,7 @@
+/// Thrown by `IOLoop.start()` when the process receives SIGINT (Ctrl-C) while the loop runs, like
+/// Python's `KeyboardInterrupt` in Pika programs. The connection is untouched: close it and call
+/// `start()` again to let the close finish.
+public struct KeyboardInterrupt: Error, Sendable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "KeyboardInterrupt" }
+}

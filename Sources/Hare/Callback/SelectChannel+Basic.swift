@@ -1,0 +1,182 @@
+import AMQPProtocol
+import NIOCore
+
+/// Messages: qos, consume, cancel, publish, get, ack, nack, reject, recover (Pika's `basic_*`).
+extension SelectChannel {
+    /// Limits unacknowledged deliveries (basic.qos): `prefetchCount` messages and
+    /// `prefetchSize` bytes (0: no limit), per consumer, or per channel when `globalQos`.
+    public func basicQos(
+        prefetchSize: UInt32 = 0, prefetchCount: UInt16 = 0, globalQos: Bool = false,
+        callback: ((Result<AMQP.Basic.QosOk, any Error>) -> Void)? = nil
+    ) {
+        let method = AMQP.Method.basicQos(AMQP.Basic.Qos(prefetchSize: prefetchSize, prefetchCount: prefetchCount, global: globalQos))
+        call(method, as: AMQP.Basic.QosOk.self, callback: callback)
+    }
+
+    /// Starts a consumer (basic.consume); returns its consumer tag at once.
+    ///
+    /// - Parameters:
+    ///   - queue: the queue to consume from.
+    ///   - onMessageCallback: receives each message: the channel, basic.deliver (delivery tag,
+    ///     redelivered, exchange, routing key), the properties and the body.
+    ///   - autoAck: the broker considers messages acknowledged once sent.
+    ///   - exclusive: no other consumer may use the queue.
+    ///   - consumerTag: the tag, or nil for a generated one.
+    ///   - arguments: extra arguments (`x-priority`, ...).
+    ///   - callback: receives consume-ok.
+    @discardableResult
+    public func basicConsume(
+        queue: String,
+        onMessageCallback: @escaping (SelectChannel, AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer) -> Void,
+        autoAck: Bool = false, exclusive: Bool = false, consumerTag: String? = nil, arguments: FieldTable = [:],
+        callback: ((Result<AMQP.Basic.ConsumeOk, any Error>) -> Void)? = nil
+    ) -> String {
+        let tag = consumerTag ?? Self.makeConsumerTag()
+        let method = AMQP.Method.basicConsume(AMQP.Basic.Consume(
+            queue: queue, consumerTag: tag, noLocal: false, noAck: autoAck, exclusive: exclusive, noWait: false,
+            arguments: arguments
+        ))
+        eventLoop.runOnLoop { [self] in
+            if consumers[tag] != nil {
+                callback?(.failure(DuplicateConsumerTag(consumerTag: tag)))
+                return
+            }
+            consumers[tag] = onMessageCallback
+            call(method, as: AMQP.Basic.ConsumeOk.self) { [self] result in
+                if case .failure = result, consumers[tag] != nil { consumers[tag] = nil }
+                callback?(result)
+            }
+        }
+        return tag
+    }
+
+    /// Stops a consumer (basic.cancel). Messages already sent to it still reach its callback
+    /// until cancel-ok.
+    public func basicCancel(consumerTag: String, callback: ((Result<AMQP.Basic.CancelOk, any Error>) -> Void)? = nil) {
+        let method = AMQP.Method.basicCancel(AMQP.Basic.Cancel(consumerTag: consumerTag, noWait: false))
+        call(method, as: AMQP.Basic.CancelOk.self) { [self] result in
+            if case .success = result { consumers[consumerTag] = nil }
+            callback?(result)
+        }
+    }
+
+    /// Publishes a message (basic.publish with its header and body frames). Frames are written
+    /// at once and flushed at the end of the loop turn.
+    ///
+    /// - Returns: the publish sequence number in confirm mode (what `PublisherConfirm` names),
+    ///   nil otherwise.
+    /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
+    ///   `AMQPProtocolError` when a value cannot be encoded (a routing key over 255 bytes, a
+    ///   body over the size limit). Nothing is sent then. Off the loop, errors are logged
+    ///   instead and nil is returned.
+    @discardableResult
+    public func basicPublish(
+        exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) throws -> UInt64? {
+        let request = PublishRequest(
+            exchange: exchange, routingKey: routingKey, mandatory: mandatory, immediate: false, properties: properties,
+            body: body, sequenceNumber: nil
+        )
+        guard eventLoop.inEventLoop else {
+            let box = LoopConfined(value: self)
+            eventLoop.execute {
+                do { _ = try box.value.publishOnLoop(request) } catch {
+                    box.value.logger.error("basic.publish failed", metadata: ["error": "\(error)"])
+                }
+            }
+            return nil
+        }
+        return try publishOnLoop(request)
+    }
+
+    /// Publishes a message whose body is the UTF-8 of `body`.
+    @discardableResult
+    public func basicPublish(
+        exchange: String, routingKey: String, body: String, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) throws -> UInt64? {
+        try basicPublish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(string: body), properties: properties, mandatory: mandatory)
+    }
+
+    /// Publishes a message whose body is `body`'s bytes.
+    @discardableResult
+    public func basicPublish(
+        exchange: String, routingKey: String, body: some Sequence<UInt8>, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) throws -> UInt64? {
+        try basicPublish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(bytes: body), properties: properties, mandatory: mandatory)
+    }
+
+    private func publishOnLoop(_ request: PublishRequest) throws -> UInt64? {
+        guard let handler = connection.handler else {
+            throw ChannelWrongStateError(reason: "basic.publish: the connection is not open")
+        }
+        return try handler.publish(request, channel: channelNumber)
+    }
+
+    /// Fetches one message (basic.get); `callback` receives it, or nil when the queue is empty.
+    public func basicGet(
+        queue: String, autoAck: Bool = false, callback: @escaping (Result<BasicGetMessage?, any Error>) -> Void
+    ) {
+        let method = AMQP.Method.basicGet(AMQP.Basic.Get(queue: queue, noAck: autoAck))
+        eventLoop.runOnLoop { [self] in
+            guard let handler = connection.handler else {
+                callback(.failure(ChannelWrongStateError(reason: "basic.get: the connection is not open")))
+                return
+            }
+            handler.rpc(method, channel: channelNumber) { result in
+                switch result {
+                case .success(.message(let message)):
+                    if case .getOk(let getOk) = message.method {
+                        callback(.success(BasicGetMessage(method: getOk, properties: message.properties, body: message.body)))
+                    }
+                case .success(.method):
+                    callback(.success(nil))
+                case .failure(let error):
+                    callback(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// Acknowledges a delivery (basic.ack); with `multiple`, every one up to `deliveryTag`.
+    public func basicAck(deliveryTag: UInt64 = 0, multiple: Bool = false) {
+        acknowledge(.basicAck(AMQP.Basic.Ack(deliveryTag: deliveryTag, multiple: multiple)))
+    }
+
+    /// Refuses deliveries (basic.nack, a RabbitMQ extension); `requeue` puts them back.
+    public func basicNack(deliveryTag: UInt64 = 0, multiple: Bool = false, requeue: Bool = true) {
+        acknowledge(.basicNack(AMQP.Basic.Nack(deliveryTag: deliveryTag, multiple: multiple, requeue: requeue)))
+    }
+
+    /// Refuses one delivery (basic.reject); `requeue` puts it back.
+    public func basicReject(deliveryTag: UInt64, requeue: Bool = true) {
+        acknowledge(.basicReject(AMQP.Basic.Reject(deliveryTag: deliveryTag, requeue: requeue)))
+    }
+
+    /// Asks the broker to redeliver unacknowledged messages (basic.recover).
+    public func basicRecover(requeue: Bool = false, callback: ((Result<AMQP.Basic.RecoverOk, any Error>) -> Void)? = nil) {
+        call(.basicRecover(AMQP.Basic.Recover(requeue: requeue)), as: AMQP.Basic.RecoverOk.self, callback: callback)
+    }
+
+    private func acknowledge(_ method: AMQP.Method) {
+        eventLoop.runOnLoop { [self] in
+            do {
+                guard let handler = connection.handler else {
+                    throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
+                }
+                try handler.acknowledge(method, channel: channelNumber)
+            } catch {
+                logger.error("\(method.name) failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    static func makeConsumerTag() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return "ctag-hare-" + String(high, radix: 16) + String(low, radix: 16)
+    }
+}

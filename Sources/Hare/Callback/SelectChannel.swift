@@ -1,0 +1,147 @@
+import AMQPProtocol
+import Logging
+import NIOCore
+import Synchronization
+
+/// A channel of a `SelectConnection` (Pika's `pika.channel.Channel`): every method returns at
+/// once and reports through callbacks on the connection's loop.
+///
+/// Synchronous methods take an optional completion callback receiving the broker's reply
+/// (`Result<AMQP.Queue.DeclareOk, any Error>`) or the reason it never came (the channel closed:
+/// `ChannelClosedByBroker` and friends, or `ChannelWrongStateError` when it was already closed).
+/// They are sent one at a time, in the order they were called.
+public final class SelectChannel: @unchecked Sendable {
+    /// The connection the channel belongs to.
+    public let connection: SelectConnection
+
+    enum Status: Sendable {
+        case opening, open, closing, closed
+    }
+
+    let status = Mutex(Status.opening)
+    let numberBox = Mutex<UInt16>(0)
+    // Everything below is touched on the loop only.
+    var consumers: [String: (SelectChannel, AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer) -> Void] = [:]
+    var onCloseCallbacks: [(SelectChannel, any Error) -> Void] = []
+    var onReturnCallbacks: [(SelectChannel, AMQP.Basic.Return, AMQP.BasicProperties, ByteBuffer) -> Void] = []
+    var onCancelCallbacks: [(SelectChannel, AMQP.Basic.Cancel) -> Void] = []
+    var onFlowCallbacks: [(SelectChannel, Bool) -> Void] = []
+    var ackNackCallback: ((SelectChannel, PublisherConfirm) -> Void)?
+
+    init(connection: SelectConnection) {
+        self.connection = connection
+    }
+
+    /// The channel number (0 until the channel is open).
+    public var channelNumber: UInt16 { numberBox.withLock { $0 } }
+    /// Whether the channel is open.
+    public var isOpen: Bool { status.withLock { $0 == .open } }
+    /// Whether the channel is closing.
+    public var isClosing: Bool { status.withLock { $0 == .closing } }
+    /// Whether the channel is closed.
+    public var isClosed: Bool { status.withLock { $0 == .closed } }
+
+    var eventLoop: any EventLoop { connection.ioloop.eventLoop }
+    var logger: Logger { connection.logger }
+
+    func didOpen(number: UInt16) {
+        numberBox.withLock { $0 = number }
+        status.withLock { $0 = .open }
+    }
+
+    func didFailToOpen(_ error: any Error) {
+        status.withLock { $0 = .closed }
+    }
+
+    /// Closes the channel (channel.close, then close-ok). Close callbacks receive
+    /// `ChannelClosedByClient(replyCode, replyText)`.
+    public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
+        eventLoop.runOnLoop { [self] in
+            let proceed = status.withLock { status -> Bool in
+                guard status == .open || status == .opening else { return false }
+                status = .closing
+                return true
+            }
+            guard proceed, let handler = connection.handler else { return }
+            handler.closeChannel(channelNumber, replyCode: replyCode, replyText: replyText) { _ in }
+        }
+    }
+
+    /// Adds a callback for when the channel closes, with why (`ChannelClosedByBroker`,
+    /// `ChannelClosedByClient`, `ChannelClosedByConnection`).
+    public func addOnCloseCallback(_ callback: @escaping (SelectChannel, any Error) -> Void) {
+        eventLoop.runOnLoop { [self] in onCloseCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for messages the broker returns (basic.return of a mandatory publish that
+    /// no queue took).
+    public func addOnReturnCallback(_ callback: @escaping (SelectChannel, AMQP.Basic.Return, AMQP.BasicProperties, ByteBuffer) -> Void) {
+        eventLoop.runOnLoop { [self] in onReturnCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for consumers the broker cancels (basic.cancel, for example when the
+    /// queue is deleted).
+    public func addOnCancelCallback(_ callback: @escaping (SelectChannel, AMQP.Basic.Cancel) -> Void) {
+        eventLoop.runOnLoop { [self] in onCancelCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for channel.flow from the broker (true: content may flow).
+    public func addOnFlowCallback(_ callback: @escaping (SelectChannel, Bool) -> Void) {
+        eventLoop.runOnLoop { [self] in onFlowCallbacks.append(callback) }
+    }
+
+    /// Asks the broker to pause (false) or resume (true) deliveries (channel.flow). RabbitMQ
+    /// does not support pausing and closes the channel with 540.
+    public func flow(active: Bool, callback: ((Result<Bool, any Error>) -> Void)? = nil) {
+        call(.channelFlow(AMQP.Channel.Flow(active: active)), as: AMQP.Channel.FlowOk.self) { result in
+            callback?(result.map(\.active))
+        }
+    }
+
+    // MARK: Plumbing for the method extensions
+
+    /// Sends a synchronous method and hands the typed reply to `callback` on the loop.
+    func call<Reply: AMQPMethodProtocol>(
+        _ method: AMQP.Method, as reply: Reply.Type, callback: ((Result<Reply, any Error>) -> Void)?
+    ) {
+        eventLoop.runOnLoop { [self] in
+            guard let handler = connection.handler else {
+                callback?(.failure(ChannelWrongStateError(reason: "\(method.name): the connection is not open")))
+                return
+            }
+            handler.rpc(method, channel: channelNumber) { [self] result in
+                switch result {
+                case .success(.method(let answer)):
+                    if let typed = answer.payload as? Reply {
+                        callback?(.success(typed))
+                    } else {
+                        callback?(.failure(ChannelWrongStateError(reason: "\(method.name) got \(answer.name)")))
+                    }
+                case .success(.message):
+                    callback?(.failure(ChannelWrongStateError(reason: "\(method.name) got a message")))
+                case .failure(let error):
+                    if callback == nil {
+                        logger.debug("\(method.name) failed", metadata: ["error": "\(error)", "channel": "\(channelNumber)"])
+                    }
+                    callback?(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// Sends an asynchronous method (a no-wait variant); an error goes to `callback`, or is logged.
+    func sendNoWait(_ method: AMQP.Method, failure: ((any Error) -> Void)?) {
+        eventLoop.runOnLoop { [self] in
+            do {
+                guard let handler = connection.handler else {
+                    throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
+                }
+                try handler.send(method, channel: channelNumber)
+            } catch {
+                if let failure { failure(error) } else {
+                    logger.error("\(method.name) failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import AMQPProtocol
+import Logging
+import NIOCore
+import Synchronization
+
+/// Pika's `SelectConnection`: an asynchronous connection whose every event arrives through a
+/// callback on its I/O loop.
+///
+/// ```swift
+/// let connection = SelectConnection(parameters: ConnectionParameters(), onOpen: { connection in
+///     connection.channel { channel in ... }
+/// })
+/// try connection.ioloop.start()
+/// ```
+///
+/// The connection starts connecting as soon as it is created (the connection workflow: each
+/// parameter set in turn, `connectionAttempts` times each). Callbacks run on the loop's thread
+/// (`connection.ioloop.eventLoop`), one at a time and in order, whether or not a thread is parked
+/// in `ioloop.start()`. Methods may be called from any thread: off the loop they are handed to it.
+public final class SelectConnection: @unchecked Sendable {
+    /// The connection's I/O loop.
+    public let ioloop: IOLoop
+    /// The logger; its metadata gains the broker address.
+    public let logger: Logger
+
+    enum Status: Sendable {
+        case opening, open, closing, closed
+    }
+
+    let status = Mutex(Status.opening)
+    // Everything below is touched on the loop only.
+    var handler: AMQPConnectionHandler?
+    var channels: [UInt16: SelectChannel] = [:]
+    var onOpenCallbacks: [(SelectConnection) -> Void] = []
+    var onOpenErrorCallbacks: [(SelectConnection, any Error) -> Void] = []
+    var onCloseCallbacks: [(SelectConnection, any Error) -> Void] = []
+    var onBlockedCallbacks: [(SelectConnection, AMQP.Connection.Blocked) -> Void] = []
+    var onUnblockedCallbacks: [(SelectConnection, AMQP.Connection.Unblocked) -> Void] = []
+    var pendingClose: (code: UInt16, text: String)?
+    var negotiated: NegotiatedLimits?
+    var brokerProperties = FieldTable()
+
+    /// Opens a connection with one parameter set (`ConnectionParameters` or `URLParameters`).
+    ///
+    /// - Parameters:
+    ///   - parameters: where and how to connect.
+    ///   - onOpen: called once the connection is open.
+    ///   - onOpenError: called when it could not be opened (after every attempt).
+    ///   - onClose: called when an open connection closes, with why
+    ///     (`ConnectionClosedByClient`, `ConnectionClosedByBroker`, `StreamLostError`, ...).
+    ///   - eventLoopGroup: an existing NIO group to run on (Pika's external-loop adapters);
+    ///     by default the connection gets a loop thread of its own.
+    ///   - logger: where the connection logs.
+    public convenience init(
+        parameters: some ConnectionParametersConvertible = ConnectionParameters(),
+        onOpen: ((SelectConnection) -> Void)? = nil,
+        onOpenError: ((SelectConnection, any Error) -> Void)? = nil,
+        onClose: ((SelectConnection, any Error) -> Void)? = nil,
+        eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "hare")
+    ) {
+        self.init(
+            parameters: [parameters], onOpen: onOpen, onOpenError: onOpenError, onClose: onClose,
+            eventLoopGroup: eventLoopGroup, logger: logger
+        )
+    }
+
+    /// Opens a connection trying each parameter set in order until one connects.
+    public init(
+        parameters: [any ConnectionParametersConvertible],
+        onOpen: ((SelectConnection) -> Void)? = nil,
+        onOpenError: ((SelectConnection, any Error) -> Void)? = nil,
+        onClose: ((SelectConnection, any Error) -> Void)? = nil,
+        eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "hare")
+    ) {
+        ioloop = eventLoopGroup.map { IOLoop(eventLoop: $0.next()) } ?? IOLoop()
+        self.logger = logger
+        if let onOpen { onOpenCallbacks.append(onOpen) }
+        if let onOpenError { onOpenErrorCallbacks.append(onOpenError) }
+        if let onClose { onCloseCallbacks.append(onClose) }
+        let candidates = parameters.map(\.connectionParameters)
+        let start = LoopConfined(value: self)
+        ioloop.eventLoop.execute { start.value.connect(candidates) }
+    }
+
+    /// Whether the connection is open.
+    public var isOpen: Bool { status.withLock { $0 == .open } }
+    /// Whether the connection is closing.
+    public var isClosing: Bool { status.withLock { $0 == .closing } }
+    /// Whether the connection is closed (or failed to open).
+    public var isClosed: Bool { status.withLock { $0 == .closed } }
+
+    /// The limits negotiated with the broker (nil until open). Read it on the loop.
+    public var limits: NegotiatedLimits? { negotiated }
+
+    /// The broker's properties from connection.start (product, version, capabilities). Read it
+    /// on the loop.
+    public var serverProperties: FieldTable { brokerProperties }
+
+    /// Opens a channel; `onOpen` runs once the broker confirms it.
+    ///
+    /// - Parameter channelNumber: a specific number, or nil for the lowest free one.
+    public func channel(channelNumber: UInt16? = nil, onOpen: @escaping (SelectChannel) -> Void) {
+        ioloop.eventLoop.runOnLoop { [self] in
+            guard let handler, status.withLock({ $0 == .open }) else {
+                logger.error("channel() on a connection that is not open")
+                return
+            }
+            let channel = SelectChannel(connection: self)
+            handler.openChannel(number: channelNumber, delegate: channel) { [self] result in
+                switch result {
+                case .success(let number):
+                    channel.didOpen(number: number)
+                    channels[number] = channel
+                    onOpen(channel)
+                case .failure(let error):
+                    logger.error("cannot open a channel", metadata: ["error": "\(error)"])
+                    channel.didFailToOpen(error)
+                }
+            }
+        }
+    }
+
+    /// Closes the connection: connection.close, then close-ok; `onClose` receives
+    /// `ConnectionClosedByClient(replyCode, replyText)`. While still opening, the handshake is
+    /// abandoned and `onOpenError` receives that error.
+    public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
+        ioloop.eventLoop.runOnLoop { [self] in
+            let proceed = status.withLock { status -> Bool in
+                switch status {
+                case .opening, .open:
+                    status = .closing
+                    return true
+                case .closing, .closed:
+                    return false
+                }
+            }
+            guard proceed else { return }
+            if let handler {
+                handler.close(replyCode: replyCode, replyText: replyText)
+            } else {
+                pendingClose = (replyCode, replyText)
+            }
+        }
+    }
+
+    /// Adds a callback for when the connection opens.
+    public func addOnOpenCallback(_ callback: @escaping (SelectConnection) -> Void) {
+        ioloop.eventLoop.runOnLoop { [self] in onOpenCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for when the connection cannot be opened.
+    public func addOnOpenErrorCallback(_ callback: @escaping (SelectConnection, any Error) -> Void) {
+        ioloop.eventLoop.runOnLoop { [self] in onOpenErrorCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for when the open connection closes.
+    public func addOnCloseCallback(_ callback: @escaping (SelectConnection, any Error) -> Void) {
+        ioloop.eventLoop.runOnLoop { [self] in onCloseCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for connection.blocked: the broker stopped reading from publishers (a
+    /// memory or disk alarm).
+    public func addOnConnectionBlockedCallback(_ callback: @escaping (SelectConnection, AMQP.Connection.Blocked) -> Void) {
+        ioloop.eventLoop.runOnLoop { [self] in onBlockedCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for connection.unblocked.
+    public func addOnConnectionUnblockedCallback(_ callback: @escaping (SelectConnection, AMQP.Connection.Unblocked) -> Void) {
+        ioloop.eventLoop.runOnLoop { [self] in onUnblockedCallbacks.append(callback) }
+    }
+
+    /// Replaces the secret (an OAuth 2 token, say) the connection authenticated with
+    /// (connection.update-secret); `callback` receives the broker's answer.
+    public func updateSecret(
+        _ newSecret: String, reason: String,
+        callback: ((Result<AMQP.Connection.UpdateSecretOk, any Error>) -> Void)? = nil
+    ) {
+        ioloop.eventLoop.runOnLoop { [self] in
+            guard let handler else {
+                callback?(.failure(ConnectionWrongStateError(reason: "update-secret needs an open connection")))
+                return
+            }
+            handler.updateSecret(ByteBuffer(string: newSecret), reason: reason) { result in
+                callback?(result.map { AMQP.Connection.UpdateSecretOk() })
+            }
+        }
+    }
+}

@@ -1,0 +1,363 @@
+import AMQPProtocol
+import NIOCore
+
+/// One channel's protocol as a pure state machine. It keeps one synchronous RPC in flight with a
+/// FIFO queue behind it, assembles content, tracks publisher confirms and consumers, and says what
+/// to send and whom to tell. `Pending` is whatever the I/O layer uses to complete a request
+/// (a promise or a callback); the machine only stores and returns it.
+///
+/// Ordering: once anything waits in the queue, publishes and no-wait methods queue behind it, so
+/// the wire order is the order the application asked for. Acks, nacks and rejects never wait.
+struct ChannelStateMachine<Pending> {
+    enum State: Equatable {
+        case opening
+        case open
+        case closing
+        case closed
+    }
+
+    /// Work the I/O layer writes, in order.
+    enum Outbound {
+        case method(AMQP.Method)
+        case publish(PublishRequest)
+    }
+
+    /// What the I/O layer must do after an event.
+    enum Action {
+        case none
+        case send(AMQP.Method)
+        case succeed(Pending, ChannelReply)
+        case fail(Pending, any Error)
+        case deliver(ContentMessage)
+        /// A delivery for a consumer tag the channel does not know (cancelled or never
+        /// registered); `autoAck` is nil when nothing is known of the consumer.
+        case unexpectedDelivery(ContentMessage)
+        case returned(ContentMessage)
+        case confirm(ConfirmEvent)
+        /// The broker cancelled a consumer; answer with cancel-ok when `sendCancelOk`.
+        case consumerCancelledByBroker(consumerTag: String, sendCancelOk: Bool)
+        /// The broker paused or resumed the flow of content; answer with flow-ok.
+        case flow(active: Bool)
+        /// The channel sent close (when `send` is non-nil) and the requests that never went
+        /// out fail with `error`.
+        case closing(send: AMQP.Channel.Close, failed: [Pending], error: any Error)
+        /// The channel is closed: fail `failed`, end every consumer in `consumers`, tell close
+        /// listeners `error`, and write close-ok first when `sendCloseOk`. `closeWaiter`
+        /// (the application's close request) succeeds.
+        case closed(error: any Error, failed: [Pending], consumers: [String], unconfirmed: [UInt64], sendCloseOk: Bool, closeWaiter: Pending?)
+        /// The broker broke the protocol on this channel: close the connection with `code`.
+        case connectionError(code: UInt16, reason: String)
+    }
+
+    private struct RPC {
+        var method: AMQP.Method
+        var pending: Pending
+        var expected: [UInt32]
+    }
+
+    private enum Queued {
+        case rpc(RPC)
+        case noReply(AMQP.Method)
+        case publish(PublishRequest)
+    }
+
+    let channelNumber: UInt16
+    private(set) var state: State = .opening
+    private var opening: Pending?
+    private var closeWaiter: Pending?
+    private var inFlight: RPC?
+    private var queue: [Queued] = []
+    private var queueHead = 0
+    private var content = ContentAssembler()
+    private(set) var confirms = ConfirmTracker()
+    /// Confirm mode was asked for (sequence numbers are handed out from then on).
+    private(set) var confirmMode = false
+    /// Consumer tags and whether each acks automatically.
+    private(set) var consumers: [String: Bool] = [:]
+    /// Whether the broker lets content flow (channel.flow).
+    private(set) var flowActive = true
+
+    init(channelNumber: UInt16) {
+        self.channelNumber = channelNumber
+    }
+
+    // MARK: Requests from the application
+
+    /// Opens the channel: send channel.open; `pending` completes at open-ok.
+    mutating func open(_ pending: Pending) -> Action {
+        opening = pending
+        return .send(.channelOpen(AMQP.Channel.Open()))
+    }
+
+    /// A synchronous method: sent now when nothing is in flight, queued otherwise.
+    mutating func rpc(_ method: AMQP.Method, _ pending: Pending) -> Action {
+        if let error = refusal(for: method.name) { return .fail(pending, error) }
+        if case .basicConsume(let consume) = method {
+            if consumers[consume.consumerTag] != nil {
+                return .fail(pending, DuplicateConsumerTag(consumerTag: consume.consumerTag))
+            }
+            consumers[consume.consumerTag] = consume.noAck
+        }
+        if case .confirmSelect = method { confirmMode = true }
+        let expected = type(of: method.payload).responseTypes.map { Self.key($0.classID, $0.methodID) }
+        let rpc = RPC(method: method, pending: pending, expected: expected)
+        guard isIdle else {
+            queue.append(.rpc(rpc))
+            return .none
+        }
+        inFlight = rpc
+        return .send(method)
+    }
+
+    /// An asynchronous method (a no-wait variant): sent now, or queued behind waiting work.
+    mutating func send(_ method: AMQP.Method) -> Result<Action, ChannelWrongStateError> {
+        if let error = refusal(for: method.name) { return .failure(error) }
+        switch method {
+        case .confirmSelect: confirmMode = true
+        case .basicConsume(let consume):
+            consumers[consume.consumerTag] = consume.noAck
+        case .basicCancel(let cancel):
+            consumers[cancel.consumerTag] = nil
+        default: break
+        }
+        guard isIdle else {
+            queue.append(.noReply(method))
+            return .success(.none)
+        }
+        return .success(.send(method))
+    }
+
+    /// basic.ack, basic.nack and basic.reject: never queued, refused once the channel closes.
+    mutating func acknowledge(_ method: AMQP.Method) -> Result<AMQP.Method, ChannelWrongStateError> {
+        if let error = refusal(for: method.name) { return .failure(error) }
+        return .success(method)
+    }
+
+    /// A publish: `.success(request)` when it goes out now (numbered in confirm mode),
+    /// `.success(nil)` when it waits behind queued work.
+    mutating func publish(_ request: PublishRequest) -> Result<PublishRequest?, ChannelWrongStateError> {
+        if let error = refusal(for: "basic.publish") { return .failure(error) }
+        var request = request
+        if confirmMode { request.sequenceNumber = confirms.publish() }
+        guard isIdle else {
+            queue.append(.publish(request))
+            return .success(nil)
+        }
+        return .success(request)
+    }
+
+    /// The sequence number the next publish gets in confirm mode.
+    var nextPublishSequenceNumber: UInt64? { confirmMode ? confirms.nextSequenceNumber : nil }
+
+    /// Closes the channel: send channel.close now; queued work fails, the request in flight
+    /// fails when close-ok arrives and `pending` succeeds then.
+    mutating func close(replyCode: UInt16, replyText: String, _ pending: Pending) -> Action {
+        switch state {
+        case .opening, .open:
+            state = .closing
+            closeWaiter = pending
+            let error = ChannelClosedByClient(replyCode: replyCode, replyText: replyText)
+            let close = AMQP.Channel.Close(replyCode: replyCode, replyText: replyText, classId: 0, methodId: 0)
+            return .closing(send: close, failed: drainQueue(), error: error)
+        case .closing:
+            return .fail(pending, ChannelWrongStateError(reason: "channel \(channelNumber) is already closing"))
+        case .closed:
+            return .fail(pending, ChannelWrongStateError(reason: "channel \(channelNumber) is closed"))
+        }
+    }
+
+    /// The next queued piece of work that may go out now, if any. Call after every event until it
+    /// returns nil.
+    mutating func nextOutbound() -> Outbound? {
+        guard state == .open, inFlight == nil, queueHead < queue.count else { return nil }
+        let next = queue[queueHead]
+        queueHead += 1
+        if queueHead == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueHead = 0
+        }
+        switch next {
+        case .rpc(let rpc):
+            inFlight = rpc
+            return .method(rpc.method)
+        case .noReply(let method):
+            return .method(method)
+        case .publish(let request):
+            return .publish(request)
+        }
+    }
+
+    // MARK: Frames from the broker
+
+    mutating func received(_ method: AMQP.Method) -> Action {
+        if state == .closed { return .none }
+        if case .channelClose(let close) = method { return receivedClose(close) }
+        if state == .closing {
+            // Everything but close and close-ok is discarded once close was sent.
+            if case .channelCloseOk = method { return receivedCloseOk() }
+            return .none
+        }
+        if content.isAssembling {
+            return .connectionError(
+                code: AMQP.ReplyCode.unexpectedFrame.rawValue,
+                reason: "\(method.name) arrived on channel \(channelNumber) in the middle of a message"
+            )
+        }
+        switch method {
+        case .channelOpenOk(let openOk) where state == .opening:
+            state = .open
+            guard let pending = opening else { return .none }
+            opening = nil
+            return .succeed(pending, .method(.channelOpenOk(openOk)))
+        case .basicDeliver(let deliver):
+            return startContent(.deliver(deliver))
+        case .basicReturn(let returned):
+            return startContent(.returned(returned))
+        case .basicGetOk(let getOk):
+            guard let inFlight, case .basicGet = inFlight.method else {
+                return unexpected(method)
+            }
+            return startContent(.getOk(getOk))
+        case .basicAck(let ack) where confirmMode:
+            let tags = confirms.confirm(deliveryTag: ack.deliveryTag, multiple: ack.multiple)
+            return .confirm(ConfirmEvent(ack: true, deliveryTag: ack.deliveryTag, multiple: ack.multiple, resolvedTags: tags))
+        case .basicNack(let nack) where confirmMode:
+            let tags = confirms.confirm(deliveryTag: nack.deliveryTag, multiple: nack.multiple)
+            return .confirm(ConfirmEvent(ack: false, deliveryTag: nack.deliveryTag, multiple: nack.multiple, resolvedTags: tags))
+        case .basicCancel(let cancel):
+            consumers[cancel.consumerTag] = nil
+            return .consumerCancelledByBroker(consumerTag: cancel.consumerTag, sendCancelOk: !cancel.noWait)
+        case .channelFlow(let flow):
+            flowActive = flow.active
+            return .flow(active: flow.active)
+        default:
+            return completeRPC(with: method)
+        }
+    }
+
+    mutating func received(_ header: AMQPContentHeader) -> Action {
+        if state == .closing || state == .closed { return .none }
+        switch content.header(header) {
+        case .failure(let violation):
+            return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: violation.reason)
+        case .success(let message?):
+            return completed(message)
+        case .success(nil):
+            return .none
+        }
+    }
+
+    mutating func received(body: ByteBuffer) -> Action {
+        if state == .closing || state == .closed { return .none }
+        switch content.body(body) {
+        case .failure(let violation):
+            return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: violation.reason)
+        case .success(let message?):
+            return completed(message)
+        case .success(nil):
+            return .none
+        }
+    }
+
+    /// The connection closed under the channel.
+    mutating func connectionClosed(_ error: any Error) -> Action {
+        guard state != .closed else { return .none }
+        return finish(error: error, sendCloseOk: false)
+    }
+
+    // MARK: Internals
+
+    private var isIdle: Bool {
+        state == .open && inFlight == nil && queueHead == queue.count
+    }
+
+    private func refusal(for name: String) -> ChannelWrongStateError? {
+        switch state {
+        case .opening, .open: nil
+        case .closing: ChannelWrongStateError(reason: "\(name) on channel \(channelNumber), which is closing")
+        case .closed: ChannelWrongStateError(reason: "\(name) on channel \(channelNumber), which is closed")
+        }
+    }
+
+    private mutating func startContent(_ method: ContentMessage.Method) -> Action {
+        if let violation = content.start(method) {
+            return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: violation.reason)
+        }
+        return .none
+    }
+
+    private mutating func completed(_ message: ContentMessage) -> Action {
+        switch message.method {
+        case .deliver(let deliver):
+            return consumers[deliver.consumerTag] != nil ? .deliver(message) : .unexpectedDelivery(message)
+        case .returned:
+            return .returned(message)
+        case .getOk:
+            guard let rpc = inFlight else { return .none }
+            inFlight = nil
+            return .succeed(rpc.pending, .message(message))
+        }
+    }
+
+    private mutating func completeRPC(with method: AMQP.Method) -> Action {
+        guard let rpc = inFlight, rpc.expected.contains(Self.key(method.classID, method.methodID)) else {
+            return unexpected(method)
+        }
+        inFlight = nil
+        if case .basicCancelOk(let cancelOk) = method { consumers[cancelOk.consumerTag] = nil }
+        return .succeed(rpc.pending, .method(method))
+    }
+
+    private func unexpected(_ method: AMQP.Method) -> Action {
+        let waiting = inFlight.map { "while waiting for the reply to \($0.method.name)" } ?? "with no request waiting"
+        return .connectionError(
+            code: AMQP.ReplyCode.unexpectedFrame.rawValue,
+            reason: "unexpected \(method.name) on channel \(channelNumber) \(waiting)"
+        )
+    }
+
+    private mutating func receivedClose(_ close: AMQP.Channel.Close) -> Action {
+        let error = ChannelClosedByBroker(
+            replyCode: close.replyCode, replyText: close.replyText, classID: close.classId, methodID: close.methodId
+        )
+        return finish(error: error, sendCloseOk: true)
+    }
+
+    private mutating func receivedCloseOk() -> Action {
+        let error = ChannelClosedByClient(replyCode: 200, replyText: "channel closed by the application")
+        return finish(error: error, sendCloseOk: false)
+    }
+
+    private mutating func finish(error: any Error, sendCloseOk: Bool) -> Action {
+        state = .closed
+        var failed: [Pending] = []
+        if let opening { failed.append(opening) }
+        if let inFlight { failed.append(inFlight.pending) }
+        failed += drainQueue()
+        opening = nil
+        inFlight = nil
+        content.reset()
+        let tags = Array(consumers.keys)
+        consumers.removeAll()
+        let waiter = closeWaiter
+        closeWaiter = nil
+        return .closed(
+            error: error, failed: failed, consumers: tags, unconfirmed: confirms.drain(), sendCloseOk: sendCloseOk,
+            closeWaiter: waiter
+        )
+    }
+
+    private mutating func drainQueue() -> [Pending] {
+        var failed: [Pending] = []
+        for entry in queue[queueHead...] {
+            if case .rpc(let rpc) = entry { failed.append(rpc.pending) }
+        }
+        queue.removeAll()
+        queueHead = 0
+        return failed
+    }
+
+    private static func key(_ classID: UInt16, _ methodID: UInt16) -> UInt32 {
+        UInt32(classID) << 16 | UInt32(methodID)
+    }
+}

@@ -1,0 +1,74 @@
+/// Publisher-confirm bookkeeping: hands out publish sequence numbers (the delivery tags the
+/// broker acks) and tracks which are still unconfirmed, so an ack or nack with `multiple`
+/// resolves exactly the tags it covers.
+struct ConfirmTracker {
+    /// The sequence number of the next publish (the first is 1).
+    private(set) var nextSequenceNumber: UInt64 = 1
+    /// Unconfirmed tags in ascending order; `head` skips the confirmed prefix.
+    private var outstanding: [UInt64] = []
+    private var head = 0
+
+    /// How many publishes wait for their confirm.
+    var unconfirmedCount: Int { outstanding.count - head }
+
+    /// The unconfirmed tags, in order.
+    var unconfirmed: ArraySlice<UInt64> { outstanding[head...] }
+
+    /// Numbers one publish and remembers it as unconfirmed.
+    mutating func publish() -> UInt64 {
+        let tag = nextSequenceNumber
+        nextSequenceNumber += 1
+        outstanding.append(tag)
+        return tag
+    }
+
+    /// Resolves the tags an ack or nack covers and returns them (empty when the broker named a tag
+    /// that is not outstanding).
+    mutating func confirm(deliveryTag: UInt64, multiple: Bool) -> [UInt64] {
+        var resolved: [UInt64] = []
+        if multiple {
+            // Tag 0 with multiple means "everything so far".
+            let limit = deliveryTag == 0 ? UInt64.max : deliveryTag
+            while head < outstanding.count, outstanding[head] <= limit {
+                resolved.append(outstanding[head])
+                head += 1
+            }
+        } else if head < outstanding.count, outstanding[head] == deliveryTag {
+            resolved.append(deliveryTag)
+            head += 1
+        } else if let index = Self.search(outstanding, from: head, for: deliveryTag) {
+            resolved.append(deliveryTag)
+            outstanding.remove(at: index)
+        }
+        compact()
+        return resolved
+    }
+
+    /// Forgets every outstanding tag and returns them (the channel closed).
+    mutating func drain() -> [UInt64] {
+        let rest = Array(outstanding[head...])
+        outstanding.removeAll()
+        head = 0
+        return rest
+    }
+
+    private mutating func compact() {
+        if head == outstanding.count {
+            outstanding.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024, head * 2 > outstanding.count {
+            outstanding.removeFirst(head)
+            head = 0
+        }
+    }
+
+    private static func search(_ tags: [UInt64], from start: Int, for tag: UInt64) -> Int? {
+        var low = start
+        var high = tags.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if tags[middle] < tag { low = middle + 1 } else { high = middle }
+        }
+        return low < tags.count && tags[low] == tag ? low : nil
+    }
+}

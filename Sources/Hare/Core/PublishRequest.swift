@@ -1,0 +1,18 @@
+import AMQPProtocol
+import NIOCore
+
+/// One basic.publish with its content, as the channel machine queues it.
+struct PublishRequest {
+    var exchange: String
+    var routingKey: String
+    var mandatory: Bool
+    var immediate: Bool
+    var properties: AMQP.BasicProperties
+    var body: ByteBuffer
+    /// The publish sequence number in confirm mode, nil otherwise.
+    var sequenceNumber: UInt64?
+
+    var method: AMQP.Basic.Publish {
+        AMQP.Basic.Publish(exchange: exchange, routingKey: routingKey, mandatory: mandatory, immediate: immediate)
+    }
+}

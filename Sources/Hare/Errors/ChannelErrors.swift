@@ -1,0 +1,114 @@
+import AMQPProtocol
+
+/// The broker closed the channel (channel.close from the broker), for example 404 NOT_FOUND for
+/// a passive declare of a missing queue or 406 PRECONDITION_FAILED. The connection stays open.
+public struct ChannelClosedByBroker: AMQPChannelError, AMQPCloseReason, Hashable {
+    public var replyCode: UInt16
+    public var replyText: String
+    /// The class and method the broker's close names as the cause.
+    public var classID: UInt16
+    public var methodID: UInt16
+
+    /// Creates the error from the broker's reply.
+    public init(replyCode: UInt16, replyText: String, classID: UInt16 = 0, methodID: UInt16 = 0) {
+        self.replyCode = replyCode
+        self.replyText = replyText
+        self.classID = classID
+        self.methodID = methodID
+    }
+
+    public var description: String { "ChannelClosedByBroker: (\(replyCode)) \(replyText)" }
+}
+
+/// The application closed the channel; what pending work and close callbacks receive.
+public struct ChannelClosedByClient: AMQPChannelError, AMQPCloseReason, Hashable {
+    public var replyCode: UInt16
+    public var replyText: String
+
+    /// Creates the error from the application's close.
+    public init(replyCode: UInt16, replyText: String) {
+        self.replyCode = replyCode
+        self.replyText = replyText
+    }
+
+    public var description: String { "ChannelClosedByClient: (\(replyCode)) \(replyText)" }
+}
+
+/// The channel ended because its connection closed; `connectionError` says why.
+public struct ChannelClosedByConnection: AMQPChannelError {
+    /// Why the connection closed.
+    public var connectionError: any AMQPConnectionError
+
+    /// Creates the error.
+    public init(_ connectionError: any AMQPConnectionError) { self.connectionError = connectionError }
+
+    public var description: String { "ChannelClosedByConnection: \(connectionError)" }
+}
+
+/// An operation was asked of a channel in a state that does not allow it (closed or closing,
+/// not yet open, confirms on a transactional channel, and the like). Nothing was sent.
+public struct ChannelWrongStateError: AMQPChannelError, Hashable {
+    /// What was wrong.
+    public var reason: String
+
+    /// Creates the error.
+    public init(reason: String) { self.reason = reason }
+
+    public var description: String { "ChannelWrongStateError: \(reason)" }
+}
+
+/// A mandatory message came back from the broker with basic.return: no queue could take it.
+public struct UnroutableError: AMQPChannelError, Hashable {
+    /// The broker's reply code (312 NO_ROUTE).
+    public var replyCode: UInt16
+    /// The broker's reply text.
+    public var replyText: String
+    /// The exchange and routing key of the message.
+    public var exchange: String
+    public var routingKey: String
+
+    /// Creates the error.
+    public init(replyCode: UInt16, replyText: String, exchange: String, routingKey: String) {
+        self.replyCode = replyCode
+        self.replyText = replyText
+        self.exchange = exchange
+        self.routingKey = routingKey
+    }
+
+    public var description: String {
+        "UnroutableError: (\(replyCode)) \(replyText), exchange '\(exchange)', routing key '\(routingKey)'"
+    }
+}
+
+/// The broker refused a message published in confirm mode (basic.nack).
+public struct NackError: AMQPChannelError, Hashable {
+    /// The delivery tag (publish sequence number) that was nacked.
+    public var deliveryTag: UInt64
+
+    /// Creates the error.
+    public init(deliveryTag: UInt64) { self.deliveryTag = deliveryTag }
+
+    public var description: String { "NackError: the broker refused message \(deliveryTag)" }
+}
+
+/// The broker cancelled a consumer (basic.cancel), for example because its queue was deleted.
+public struct ConsumerCancelled: AMQPChannelError, Hashable {
+    /// The consumer tag.
+    public var consumerTag: String
+
+    /// Creates the error.
+    public init(consumerTag: String) { self.consumerTag = consumerTag }
+
+    public var description: String { "ConsumerCancelled: the broker cancelled consumer '\(consumerTag)'" }
+}
+
+/// basic.consume with a consumer tag that is already in use on the channel.
+public struct DuplicateConsumerTag: AMQPChannelError, Hashable {
+    /// The consumer tag.
+    public var consumerTag: String
+
+    /// Creates the error.
+    public init(consumerTag: String) { self.consumerTag = consumerTag }
+
+    public var description: String { "DuplicateConsumerTag: '\(consumerTag)' is already in use on this channel" }
+}

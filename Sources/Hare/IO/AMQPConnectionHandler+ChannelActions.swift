@@ -1,0 +1,65 @@
+import AMQPProtocol
+import NIOCore
+
+/// Performing a channel machine's actions.
+extension AMQPConnectionHandler {
+    func perform(_ action: ChannelStateMachine<RPCCompletion>.Action, on number: UInt16, slot: ChannelSlot) {
+        switch action {
+        case .none:
+            break
+        case .send(let method):
+            write(method: method, channel: number)
+        case .succeed(let completion, let reply):
+            completion(.success(reply))
+            drain(number, slot: slot)
+        case .fail(let completion, let error):
+            completion(.failure(error))
+        case .deliver(let message):
+            slot.delegate?.channel(number, didDeliver: message)
+        case .unexpectedDelivery(let message):
+            if case .deliver(let deliver) = message.method {
+                logger.warning("a delivery for unknown consumer '\(deliver.consumerTag)' on channel \(number) is rejected (requeued)")
+                // The consumer is gone (cancelled); requeue so another consumer gets it. A
+                // no-ack consumer's message is already settled, and the reject is then ignored
+                // by the broker only if the tag is unknown to it, so only reject when unsure.
+                write(method: .basicReject(AMQP.Basic.Reject(deliveryTag: deliver.deliveryTag, requeue: true)), channel: number)
+            }
+        case .returned(let message):
+            slot.delegate?.channel(number, didReturn: message)
+        case .confirm(let confirm):
+            slot.delegate?.channel(number, didConfirm: confirm)
+        case .consumerCancelledByBroker(let consumerTag, let sendCancelOk):
+            if sendCancelOk {
+                write(method: .basicCancelOk(AMQP.Basic.CancelOk(consumerTag: consumerTag)), channel: number)
+            }
+            slot.delegate?.channel(number, consumerCancelledByBroker: consumerTag)
+        case .flow(let active):
+            write(method: .channelFlowOk(AMQP.Channel.FlowOk(active: active)), channel: number)
+            slot.delegate?.channel(number, flowActive: active)
+        case .closing(let close, let failed, let error):
+            write(method: .channelClose(close), channel: number)
+            for completion in failed { completion(.failure(error)) }
+        case .closed(let error, let failed, let consumers, let unconfirmed, let sendCloseOk, let closeWaiter):
+            if sendCloseOk {
+                write(method: .channelCloseOk(AMQP.Channel.CloseOk()), channel: number)
+            }
+            if channels[number] === slot { channels[number] = nil }
+            for completion in failed { completion(.failure(error)) }
+            slot.delegate?.channel(number, didCloseWith: error, consumers: consumers, unconfirmed: unconfirmed)
+            closeWaiter?(.success(.method(.channelCloseOk(AMQP.Channel.CloseOk()))))
+        case .connectionError(let code, let reason):
+            logger.error("protocol violation on channel \(number): \(reason)")
+            perform(machine.protocolViolation(code: code, reason: reason))
+        }
+    }
+
+    /// Sends what waited behind a completed request, up to the next request.
+    func drain(_ number: UInt16, slot: ChannelSlot) {
+        while let next = slot.machine.nextOutbound() {
+            switch next {
+            case .method(let method): write(method: method, channel: number)
+            case .publish(let request): write(publish: request, channel: number)
+            }
+        }
+    }
+}

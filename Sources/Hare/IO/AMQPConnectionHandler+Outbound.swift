@@ -1,0 +1,63 @@
+import AMQPProtocol
+import NIOCore
+
+/// Writing: every frame is encoded into one outbound buffer, and the buffer is written and
+/// flushed once per event-loop turn (or at the end of a read burst), so a burst of publishes
+/// leaves in one system call.
+extension AMQPConnectionHandler {
+    /// Encodes a method frame. Requests are checked by `checkEncodable` before they reach a
+    /// machine, so only values the client built itself get here; an error is a bug, logged.
+    func write(method: AMQP.Method, channel: UInt16) {
+        do {
+            try outbound.writeAMQPFrame(.method(channel: channel, method))
+        } catch {
+            logger.error("cannot encode \(method.name)", metadata: ["error": "\(error)"])
+        }
+        scheduleFlush()
+    }
+
+    /// Encodes basic.publish, its header and its body frames.
+    func write(publish request: PublishRequest, channel: UInt16) {
+        let frameMax = Int(limits?.frameMax ?? UInt32(AMQPLimits.minimumFrameMax))
+        do {
+            try outbound.writeAMQPMethodFrame(channel: channel, method: request.method)
+            try outbound.writeAMQPContent(channel: channel, properties: request.properties, body: request.body, frameMax: frameMax)
+        } catch {
+            logger.error("cannot encode basic.publish", metadata: ["error": "\(error)"])
+        }
+        scheduleFlush()
+    }
+
+    func writeProtocolHeader() {
+        outbound.writeAMQPProtocolHeader()
+        scheduleFlush()
+    }
+
+    func writeHeartbeat() {
+        outbound.writeAMQPHeartbeatFrame()
+        scheduleFlush()
+    }
+
+    /// Checks that a request can be encoded (short strings within 255 bytes and the like), so
+    /// a bad value fails the request that carries it and nothing else.
+    func checkEncodable(_ method: AMQP.Method) throws(AMQPProtocolError) {
+        _ = try method.encodedSize()
+    }
+
+    func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolatedUnsafeUnchecked().execute { [self] in
+            flushNow()
+        }
+    }
+
+    func flushNow() {
+        flushScheduled = false
+        guard let context, outbound.readableBytes > 0 else { return }
+        let bytes = outbound
+        outbound = context.channel.allocator.buffer(capacity: Swift.max(4096, Swift.min(bytes.readableBytes, 1 << 20)))
+        heartbeat.frameSent()
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+    }
+}

@@ -1,0 +1,129 @@
+import AMQPProtocol
+import NIOCore
+
+/// The requests the faces make. Call them on the connection's event loop only.
+extension AMQPConnectionHandler {
+    /// Opens a channel with `number` (or the lowest free one); `completion` gets its number.
+    func openChannel(number: UInt16?, delegate: any ChannelDelegate, completion: @escaping (Result<UInt16, any Error>) -> Void) {
+        guard finalError == nil, machine.isOpen, let limits else {
+            completion(.failure(ConnectionWrongStateError(reason: "a channel needs an open connection")))
+            return
+        }
+        let chosen: UInt16
+        if let number {
+            guard number > 0, number <= limits.channelMax, channels[number] == nil else {
+                completion(.failure(ChannelWrongStateError(reason: "channel number \(number) is in use or out of range 1...\(limits.channelMax)")))
+                return
+            }
+            chosen = number
+        } else {
+            guard let free = freeChannelNumber(limit: limits.channelMax) else {
+                completion(.failure(NoFreeChannels(channelMax: limits.channelMax)))
+                return
+            }
+            chosen = free
+        }
+        let slot = ChannelSlot(number: chosen, delegate: delegate)
+        channels[chosen] = slot
+        let action = slot.machine.open { result in
+            completion(result.map { _ in chosen })
+        }
+        perform(action, on: chosen, slot: slot)
+    }
+
+    /// A synchronous method on a channel; `completion` gets the reply.
+    func rpc(_ method: AMQP.Method, channel number: UInt16, completion: @escaping RPCCompletion) {
+        guard let slot = slot(number, for: method.name, fail: completion) else { return }
+        do {
+            try checkEncodable(method)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        perform(slot.machine.rpc(method, completion), on: number, slot: slot)
+    }
+
+    /// An asynchronous method (no-wait variants, cancel-ok, recover-async, ...).
+    func send(_ method: AMQP.Method, channel number: UInt16) throws {
+        guard let slot = channels[number] else { throw closedChannel(number, method.name) }
+        try checkEncodable(method)
+        let action = try slot.machine.send(method).get()
+        perform(action, on: number, slot: slot)
+    }
+
+    /// basic.ack, basic.nack, basic.reject: written at once.
+    func acknowledge(_ method: AMQP.Method, channel number: UInt16) throws {
+        guard let slot = channels[number] else { throw closedChannel(number, method.name) }
+        let method = try slot.machine.acknowledge(method).get()
+        write(method: method, channel: number)
+    }
+
+    /// A publish; returns its sequence number in confirm mode.
+    func publish(_ request: PublishRequest, channel number: UInt16) throws -> UInt64? {
+        guard let slot = channels[number] else { throw closedChannel(number, "basic.publish") }
+        _ = try request.method.encodedSize()
+        _ = try request.properties.encodedSize()
+        if let limit = Optional(parser.maxBodySize), request.body.readableBytes > limit {
+            throw AMQPProtocolError(.bodyTooLarge(size: UInt64(request.body.readableBytes), limit: limit))
+        }
+        let decision = try slot.machine.publish(request).get()
+        if let now = decision {
+            write(publish: now, channel: number)
+            return now.sequenceNumber
+        }
+        return slot.machine.confirms.unconfirmed.last
+    }
+
+    /// Closes a channel; `completion` runs once close-ok arrives.
+    func closeChannel(_ number: UInt16, replyCode: UInt16, replyText: String, completion: @escaping RPCCompletion) {
+        guard let slot = slot(number, for: "channel.close", fail: completion) else { return }
+        perform(slot.machine.close(replyCode: replyCode, replyText: replyText, completion), on: number, slot: slot)
+    }
+
+    /// Closes the connection gracefully (close, then close-ok).
+    func close(replyCode: UInt16, replyText: String) {
+        perform(machine.close(replyCode: replyCode, replyText: replyText))
+    }
+
+    /// Sends connection.update-secret.
+    func updateSecret(_ secret: ByteBuffer, reason: String, completion: @escaping (Result<Void, any Error>) -> Void) {
+        switch machine.updateSecret(secret, reason: reason) {
+        case .failure(let error):
+            completion(.failure(error))
+        case .success(let method):
+            updateSecretWaiters.append(completion)
+            write(method: method, channel: 0)
+        }
+    }
+
+    /// Gives up the connection at once (a timeout outside the handler, for example).
+    func abort(_ error: any AMQPConnectionError) {
+        perform(machine.timedOut(error))
+    }
+
+    private func slot(_ number: UInt16, for name: String, fail completion: RPCCompletion) -> ChannelSlot? {
+        guard let slot = channels[number] else {
+            completion(.failure(closedChannel(number, name)))
+            return nil
+        }
+        return slot
+    }
+
+    private func closedChannel(_ number: UInt16, _ name: String) -> any Error {
+        if let finalError { return ChannelClosedByConnection(finalError) }
+        return ChannelWrongStateError(reason: "\(name) on channel \(number), which is closed")
+    }
+
+    private func freeChannelNumber(limit: UInt16) -> UInt16? {
+        guard channels.count < Int(limit) else { return nil }
+        var candidate = lastChannelNumber
+        for _ in 0..<Int(limit) {
+            candidate = candidate >= limit ? 1 : candidate + 1
+            if channels[candidate] == nil {
+                lastChannelNumber = candidate
+                return candidate
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,165 @@
+import AMQPProtocol
+import Logging
+import NIOCore
+
+/// The one place that performs I/O: a NIO handler that owns the connection machine and every
+/// channel machine, decodes frames, routes them, and performs the machines' actions.
+///
+/// Everything here runs on the channel's event loop. The faces call the request methods
+/// (`openChannel`, `rpc`, `publish`, ...) on that loop only; that confinement is why it is
+/// `@unchecked Sendable` (futures of it cross no threads).
+final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Connection-level events for the face.
+    struct Events {
+        var opened: (NegotiatedLimits) -> Void = { _ in }
+        var closed: (any AMQPConnectionError) -> Void = { _ in }
+        var blocked: (String) -> Void = { _ in }
+        var unblocked: () -> Void = {}
+    }
+
+    var events = Events()
+    let logger: Logger
+    let blockedConnectionTimeout: Double?
+    let closeTimeout: Double
+
+    var machine: ConnectionStateMachine
+    var parser: AMQPFrameParser
+    var context: ChannelHandlerContext?
+    var inbound: ByteBuffer?
+    var outbound: ByteBuffer
+    var flushScheduled = false
+    var heartbeat = HeartbeatMonitor()
+    var heartbeatTask: Scheduled<Void>?
+    var blockedTimer: Scheduled<Void>?
+    var closeTimer: Scheduled<Void>?
+    var updateSecretWaiters: [(Result<Void, any Error>) -> Void] = []
+    var channels: [UInt16: ChannelSlot] = [:]
+    var lastChannelNumber: UInt16 = 0
+    /// Set once the connection has ended; `closed` was called with it.
+    var finalError: (any AMQPConnectionError)?
+
+    init(configuration: ConnectionConfiguration, maxBodySize: Int, blockedConnectionTimeout: Double?, closeTimeout: Double, logger: Logger) {
+        machine = ConnectionStateMachine(configuration: configuration)
+        parser = AMQPFrameParser(maxFrameSize: AMQPLimits.minimumFrameMax, maxBodySize: maxBodySize)
+        self.blockedConnectionTimeout = blockedConnectionTimeout
+        self.closeTimeout = closeTimeout
+        self.logger = logger
+        outbound = ByteBuffer()
+    }
+
+    /// The negotiated limits once tuned.
+    var limits: NegotiatedLimits? { machine.limits }
+
+    /// The broker's properties from connection.start.
+    var serverProperties: FieldTable { machine.serverProperties }
+
+    // MARK: NIO events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        outbound = context.channel.allocator.buffer(capacity: 4096)
+        if context.channel.isActive { perform(machine.connected()) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        perform(machine.connected())
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        perform(machine.streamClosed(ioError: nil))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("I/O error", metadata: ["error": "\(error)"])
+        perform(machine.streamClosed(ioError: error))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        guard finalError == nil else { return }
+        heartbeat.frameReceived()
+        if inbound == nil {
+            inbound = bytes
+        } else {
+            inbound!.writeImmutableBuffer(bytes)
+        }
+        decodeFrames()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushNow()
+        context.fireChannelReadComplete()
+    }
+
+    // MARK: Decoding and routing
+
+    private func decodeFrames() {
+        while var buffer = inbound, finalError == nil {
+            inbound = nil  // one owner while parsing, so slices and appends do not copy
+            let frame: AMQPFrame?
+            do {
+                frame = try parser.parse(&buffer)
+            } catch {
+                perform(machine.decodingFailed(error))
+                return
+            }
+            if buffer.readableBytes > 0 {
+                inbound = buffer
+            }
+            guard let frame else { break }
+            route(frame)
+        }
+        if var rest = inbound, rest.readerIndex > 65_536 {
+            inbound = nil
+            rest.discardReadBytes()
+            inbound = rest
+        }
+    }
+
+    private func route(_ frame: AMQPFrame) {
+        switch frame {
+        case .heartbeat:
+            return
+        case .method(0, let method):
+            perform(machine.received(method))
+        case .method(let number, let method):
+            guard let slot = openSlot(number, frame: "method \(method.name)") else { return }
+            let action = slot.machine.received(method)
+            perform(action, on: number, slot: slot)
+        case .header(let number, let header):
+            guard let slot = openSlot(number, frame: "content header") else { return }
+            perform(slot.machine.received(header), on: number, slot: slot)
+        case .body(let number, let body):
+            guard let slot = openSlot(number, frame: "content body") else { return }
+            perform(slot.machine.received(body: body), on: number, slot: slot)
+        }
+    }
+
+    private func openSlot(_ number: UInt16, frame: String) -> ChannelSlot? {
+        guard machine.isOpen else {
+            if case .closing = machine.state { return nil }
+            perform(machine.protocolViolation(
+                code: AMQP.ReplyCode.unexpectedFrame.rawValue,
+                reason: "a \(frame) frame on channel \(number) before the connection is open"
+            ))
+            return nil
+        }
+        guard let slot = channels[number] else {
+            perform(machine.protocolViolation(
+                code: AMQP.ReplyCode.channelError.rawValue,
+                reason: "a \(frame) frame on channel \(number), which is not open"
+            ))
+            return nil
+        }
+        return slot
+    }
+}
