@@ -59,10 +59,55 @@ let package = Package(
         ),
 
         // MARK: Examples
+        .target(
+            name: "ExampleSupport",
+            dependencies: ["Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/Support"
+        ),
         .executableTarget(
             name: "hare-roundtrip",
             dependencies: ["Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
             path: "Examples/RoundTrip"
+        ),
+        .executableTarget(
+            name: "seed-ioloop",
+            dependencies: ["Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/SeedIOLoop"
+        ),
+        .executableTarget(
+            name: "seed-consumer",
+            dependencies: ["Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/SeedConsumer"
+        ),
+        .executableTarget(
+            name: "tutorial-hello-world",
+            dependencies: ["ExampleSupport", "Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/Tutorials/HelloWorld"
+        ),
+        .executableTarget(
+            name: "tutorial-work-queues",
+            dependencies: ["ExampleSupport", "Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/Tutorials/WorkQueues"
+        ),
+        .executableTarget(
+            name: "tutorial-publish-subscribe",
+            dependencies: ["ExampleSupport", "Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/Tutorials/PublishSubscribe"
+        ),
+        .executableTarget(
+            name: "tutorial-routing",
+            dependencies: ["ExampleSupport", "Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/Tutorials/Routing"
+        ),
+        .executableTarget(
+            name: "tutorial-topics",
+            dependencies: ["ExampleSupport", "Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/Tutorials/Topics"
+        ),
+        .executableTarget(
+            name: "tutorial-rpc",
+            dependencies: ["ExampleSupport", "Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/Tutorials/RPC"
         ),
         .executableTarget(
             name: "protocol-roundtrip",
@@ -97,6 +142,17 @@ let package = Package(
                 "AMQPProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "Hare",
+                "AMQPProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

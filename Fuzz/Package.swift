@@ -8,6 +8,9 @@
 // package) and links the handwritten sources of Sources/AMQPProtocol plus the generated files
 // into Sources/AMQPProtocolFuzzable/Generated/ (git-ignored), compiled here as the module
 // `AMQPProtocolFuzzable`. Only our modules are instrumented; NIO is built as usual.
+// Likewise the URL parser: `Fuzz/run` links the NIO-free files of Sources/Hare/Parameters (and
+// Sources/Hare/Errors/AMQPError.swift) into Sources/HareParametersFuzzable/Generated/ (git-ignored),
+// compiled as `HareParametersFuzzable` with `import AMQPProtocol` aliased to `AMQPProtocolFuzzable`.
 import PackageDescription
 
 /// Coverage instrumentation for libFuzzer plus AddressSanitizer.
@@ -19,6 +22,7 @@ let fuzzers = [
     "FuzzProperties",
     "FuzzFieldTable",
     "FuzzRoundTrip",
+    "FuzzURL",
 ]
 
 let package = Package(
@@ -35,6 +39,11 @@ let package = Package(
         // Declares libFuzzer's LLVMFuzzerRunDriver for FuzzDriver.
         .target(name: "CLibFuzzer"),
         .target(
+            name: "HareParametersFuzzable",
+            dependencies: ["AMQPProtocolFuzzable"],
+            swiftSettings: instrumented + [.unsafeFlags(["-module-alias", "AMQPProtocol=AMQPProtocolFuzzable"])]
+        ),
+        .target(
             name: "FuzzSupport",
             dependencies: ["AMQPProtocolFuzzable", "CLibFuzzer", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: instrumented
@@ -42,7 +51,8 @@ let package = Package(
     ] + fuzzers.map { name in
         .executableTarget(
             name: name,
-            dependencies: ["FuzzSupport", "AMQPProtocolFuzzable", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["FuzzSupport", "AMQPProtocolFuzzable", .product(name: "NIOCore", package: "swift-nio")]
+                + (name == "FuzzURL" ? ["HareParametersFuzzable"] : []),
             // main.swift runs libFuzzer's driver (FuzzDriver); -sanitize=fuzzer links libFuzzer
             // and the ASan runtime. SwiftPM makes the target's entry point `main` (--defsym), so
             // libFuzzer's own main is never called.

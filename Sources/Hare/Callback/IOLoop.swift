@@ -8,7 +8,8 @@ import Synchronization
 /// The loop is a SwiftNIO event loop running on its own thread. `start()` parks the calling
 /// thread until `stop()` (or Ctrl-C, which makes `start()` throw `KeyboardInterrupt`); the loop
 /// itself keeps running, so `start()` may be called again, as Pika programs do to let a close
-/// finish. Every callback of the connection and its channels runs on the loop's thread, one at
+/// finish. Once the connection has closed (or failed to open), `start()` returns at once: there
+/// is nothing left to wait for. Every callback of the connection and its channels runs on the loop's thread, one at
 /// a time, in order.
 public final class IOLoop: Sendable {
     /// The NIO event loop callbacks run on.
@@ -20,6 +21,8 @@ public final class IOLoop: Sendable {
         var stopPending = false
         var interrupted = false
         var closed = false
+        /// The connection closed (or never opened): nothing is left to wait for.
+        var ended = false
     }
 
     private let state = Mutex(State())
@@ -41,13 +44,14 @@ public final class IOLoop: Sendable {
         ownedGroup?.shutdownGracefully(queue: .global()) { _ in }
     }
 
-    /// Parks the calling thread until `stop()` is called. A `stop()` that came before `start()`
-    /// makes it return at once. Called on the loop's own thread (from a callback) it returns at
+    /// Parks the calling thread until `stop()` is called or the connection has closed. A `stop()`
+    /// that came before `start()` makes it return at once. Called on the loop's own thread (from a callback) it returns at
     /// once instead of deadlocking.
     ///
     /// - Throws: `KeyboardInterrupt` when SIGINT arrives while waiting.
     public func start() throws(KeyboardInterrupt) {
         guard !eventLoop.inEventLoop else { return }
+        if state.withLock({ $0.ended }) { return }
         let token = InterruptWatcher.shared.add { [self] in
             state.withLock { $0.interrupted = true }
             wake()
@@ -93,6 +97,12 @@ public final class IOLoop: Sendable {
         }
         guard first else { return }
         ownedGroup?.shutdownGracefully(queue: .global()) { _ in }
+    }
+
+    /// The connection closed for good: `start()` returns now and from now on.
+    func connectionEnded() {
+        state.withLock { $0.ended = true }
+        wake()
     }
 
     private func wake() {

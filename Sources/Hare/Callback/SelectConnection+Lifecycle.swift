@@ -22,6 +22,7 @@ extension SelectConnection {
                 status.withLock { $0 = .closed }
                 logger.error("cannot open the connection", metadata: ["error": "\(error)"])
                 for callback in onOpenErrorCallbacks { callback(self, error) }
+                ioloop.connectionEnded()
             }
         }
     }
@@ -47,6 +48,7 @@ extension SelectConnection {
         channels.removeAll()
         _ = open  // channels were told by their own close events already
         for callback in onCloseCallbacks { callback(self, error) }
+        ioloop.connectionEnded()
     }
 
     func channelDidClose(_ number: UInt16) {

@@ -31,7 +31,7 @@ struct ChannelStateMachine<Pending> {
         case deliver(ContentMessage)
         /// A delivery for a consumer tag the channel does not know (cancelled or never
         /// registered); `autoAck` is nil when nothing is known of the consumer.
-        case unexpectedDelivery(ContentMessage)
+        case unexpectedDelivery(ContentMessage, autoAck: Bool?)
         case returned(ContentMessage)
         case confirm(ConfirmEvent)
         /// The broker cancelled a consumer; answer with cancel-ok when `sendCancelOk`.
@@ -65,6 +65,8 @@ struct ChannelStateMachine<Pending> {
     private(set) var state: State = .opening
     private var opening: Pending?
     private var closeWaiter: Pending?
+    /// What close listeners learn when the application's close completes.
+    private var clientCloseReason: ChannelClosedByClient?
     private var inFlight: RPC?
     private var queue: [Queued] = []
     private var queueHead = 0
@@ -74,6 +76,9 @@ struct ChannelStateMachine<Pending> {
     private(set) var confirmMode = false
     /// Consumer tags and whether each acks automatically.
     private(set) var consumers: [String: Bool] = [:]
+    /// Consumers that were cancelled, and whether each acked automatically: deliveries already on
+    /// their way may still arrive for them.
+    private(set) var retiredConsumers: [String: Bool] = [:]
     /// Whether the broker lets content flow (channel.flow).
     private(set) var flowActive = true
 
@@ -115,9 +120,12 @@ struct ChannelStateMachine<Pending> {
         switch method {
         case .confirmSelect: confirmMode = true
         case .basicConsume(let consume):
+            if consumers[consume.consumerTag] != nil {
+                return .failure(ChannelWrongStateError(reason: "consumer tag '\(consume.consumerTag)' is already in use on channel \(channelNumber)"))
+            }
             consumers[consume.consumerTag] = consume.noAck
         case .basicCancel(let cancel):
-            consumers[cancel.consumerTag] = nil
+            retire(cancel.consumerTag)
         default: break
         }
         guard isIdle else {
@@ -157,6 +165,7 @@ struct ChannelStateMachine<Pending> {
             state = .closing
             closeWaiter = pending
             let error = ChannelClosedByClient(replyCode: replyCode, replyText: replyText)
+            clientCloseReason = error
             let close = AMQP.Channel.Close(replyCode: replyCode, replyText: replyText, classId: 0, methodId: 0)
             return .closing(send: close, failed: drainQueue(), error: error)
         case .closing:
@@ -225,7 +234,7 @@ struct ChannelStateMachine<Pending> {
             let tags = confirms.confirm(deliveryTag: nack.deliveryTag, multiple: nack.multiple)
             return .confirm(ConfirmEvent(ack: false, deliveryTag: nack.deliveryTag, multiple: nack.multiple, resolvedTags: tags))
         case .basicCancel(let cancel):
-            consumers[cancel.consumerTag] = nil
+            retire(cancel.consumerTag)
             return .consumerCancelledByBroker(consumerTag: cancel.consumerTag, sendCancelOk: !cancel.noWait)
         case .channelFlow(let flow):
             flowActive = flow.active
@@ -289,7 +298,8 @@ struct ChannelStateMachine<Pending> {
     private mutating func completed(_ message: ContentMessage) -> Action {
         switch message.method {
         case .deliver(let deliver):
-            return consumers[deliver.consumerTag] != nil ? .deliver(message) : .unexpectedDelivery(message)
+            if consumers[deliver.consumerTag] != nil { return .deliver(message) }
+            return .unexpectedDelivery(message, autoAck: retiredConsumers[deliver.consumerTag])
         case .returned:
             return .returned(message)
         case .getOk:
@@ -304,8 +314,23 @@ struct ChannelStateMachine<Pending> {
             return unexpected(method)
         }
         inFlight = nil
-        if case .basicCancelOk(let cancelOk) = method { consumers[cancelOk.consumerTag] = nil }
+        switch (rpc.method, method) {
+        case (.basicConsume(let consume), .basicConsumeOk(let consumeOk)) where consume.consumerTag != consumeOk.consumerTag:
+            // The broker chose the tag (the request's was empty): file the consumer under it.
+            consumers[consume.consumerTag] = nil
+            consumers[consumeOk.consumerTag] = consume.noAck
+        case (_, .basicCancelOk(let cancelOk)):
+            retire(cancelOk.consumerTag)
+        default:
+            break
+        }
         return .succeed(rpc.pending, .method(method))
+    }
+
+    private mutating func retire(_ consumerTag: String) {
+        if let noAck = consumers.removeValue(forKey: consumerTag) {
+            retiredConsumers[consumerTag] = noAck
+        }
     }
 
     private func unexpected(_ method: AMQP.Method) -> Action {
@@ -324,7 +349,7 @@ struct ChannelStateMachine<Pending> {
     }
 
     private mutating func receivedCloseOk() -> Action {
-        let error = ChannelClosedByClient(replyCode: 200, replyText: "channel closed by the application")
+        let error = clientCloseReason ?? ChannelClosedByClient(replyCode: 200, replyText: "channel closed by the application")
         return finish(error: error, sendCloseOk: false)
     }
 

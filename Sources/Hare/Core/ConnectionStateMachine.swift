@@ -170,8 +170,9 @@ struct ConnectionStateMachine {
                 AMQP.ReplyCode.syntaxError.rawValue
             }
             state = .closed(error: violation)
+            let name = String((AMQP.ReplyCode(rawValue: code).name ?? "error").uppercased().map { $0 == "-" ? "_" : $0 })
             let close = AMQP.Connection.Close(
-                replyCode: code, replyText: String("FRAME_ERROR - \(error)".prefix(255)), classId: 0, methodId: 0
+                replyCode: code, replyText: String("\(name) - \(error)".prefix(255)), classId: 0, methodId: 0
             )
             return .sendCloseAndShutdown(close, error: violation)
         }
@@ -203,9 +204,13 @@ struct ConnectionStateMachine {
         case .initial:
             error = StreamLostError(reason: "the connection ended before it was set up", underlying: ioError)
         case .awaitingStart:
-            error = IncompatibleProtocolError(
-                reason: "the broker closed the stream after the protocol header, before connection.start"
-            )
+            if let ioError {
+                error = StreamLostError(reason: "the stream failed before connection.start", underlying: ioError)
+            } else {
+                error = IncompatibleProtocolError(
+                    reason: "the broker closed the stream after the protocol header, before connection.start"
+                )
+            }
         case .awaitingTune:
             error = ProbableAuthenticationError(
                 reason: "the broker closed the stream after start-ok (\(configuration.mechanism)): the credentials were probably refused"
@@ -227,7 +232,10 @@ struct ConnectionStateMachine {
 
     /// No frame arrived for two heartbeat intervals.
     mutating func heartbeatMissed() -> Action {
-        guard case .open(let limits) = state else {
+        let limits: NegotiatedLimits
+        switch state {
+        case .open(let tuned), .awaitingOpenOk(let tuned): limits = tuned
+        default:
             if case .closing(let error) = state {
                 state = .closed(error: error)
                 return .shutdown(error: error)
@@ -239,7 +247,8 @@ struct ConnectionStateMachine {
         return .shutdown(error: error)
     }
 
-    /// A deadline (connect, handshake, blocked or close timeout) passed: give up with `error`.
+    /// A deadline (connect, handshake, blocked or close timeout) passed, or the transport failed
+    /// (TLS): give up with `error`.
     mutating func timedOut(_ error: any AMQPConnectionError) -> Action {
         if case .closed = state { return .none }
         if case .closing(let closing) = state {

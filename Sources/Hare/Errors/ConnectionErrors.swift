@@ -202,3 +202,23 @@ public struct AuthenticationError: AMQPConnectionError, Hashable {
 
     public var description: String { "AuthenticationError: \(reason)" }
 }
+
+/// The TLS handshake with the broker failed: its certificate was not trusted or does not name
+/// the host, the broker refused the client certificate, or no common TLS version was found.
+public struct TLSError: AMQPConnectionError {
+    /// What failed.
+    public var reason: String
+    /// The TLS library's error.
+    public var underlying: (any Error & Sendable)?
+
+    /// Creates the error.
+    public init(reason: String, underlying: (any Error & Sendable)? = nil) {
+        self.reason = reason
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        if let underlying { return "TLSError: \(reason): \(underlying)" }
+        return "TLSError: \(reason)"
+    }
+}

@@ -16,13 +16,15 @@ extension AMQPConnectionHandler {
             completion(.failure(error))
         case .deliver(let message):
             slot.delegate?.channel(number, didDeliver: message)
-        case .unexpectedDelivery(let message):
-            if case .deliver(let deliver) = message.method {
-                logger.warning("a delivery for unknown consumer '\(deliver.consumerTag)' on channel \(number) is rejected (requeued)")
-                // The consumer is gone (cancelled); requeue so another consumer gets it. A
-                // no-ack consumer's message is already settled, and the reject is then ignored
-                // by the broker only if the tag is unknown to it, so only reject when unsure.
+        case .unexpectedDelivery(let message, let autoAck):
+            guard case .deliver(let deliver) = message.method else { break }
+            if autoAck == false {
+                // Its consumer was cancelled while the message was on its way: requeue it for
+                // another consumer rather than leave it unacknowledged.
+                logger.debug("requeueing a delivery for cancelled consumer '\(deliver.consumerTag)' on channel \(number)")
                 write(method: .basicReject(AMQP.Basic.Reject(deliveryTag: deliver.deliveryTag, requeue: true)), channel: number)
+            } else if autoAck == nil {
+                logger.warning("a delivery for unknown consumer '\(deliver.consumerTag)' on channel \(number) is dropped")
             }
         case .returned(let message):
             slot.delegate?.channel(number, didReturn: message)

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Logging
 import NIOCore
+import NIOSSL
 
 /// The one place that performs I/O: a NIO handler that owns the connection machine and every
 /// channel machine, decodes frames, routes them, and performs the machines' actions.
@@ -80,7 +81,13 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("I/O error", metadata: ["error": "\(error)"])
-        perform(machine.streamClosed(ioError: error))
+        if let tls = error as? NIOSSLError {
+            perform(machine.timedOut(TLSError(reason: "the TLS handshake or stream failed", underlying: tls)))
+        } else if let tls = error as? BoringSSLError {
+            perform(machine.timedOut(TLSError(reason: "the TLS handshake or stream failed", underlying: tls)))
+        } else {
+            perform(machine.streamClosed(ioError: IOFailure(error)))
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
