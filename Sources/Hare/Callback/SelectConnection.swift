@@ -100,11 +100,24 @@ public final class SelectConnection: @unchecked Sendable {
 
     /// Opens a channel; `onOpen` runs once the broker confirms it.
     ///
-    /// - Parameter channelNumber: a specific number, or nil for the lowest free one.
-    public func channel(channelNumber: UInt16? = nil, onOpen: @escaping (SelectChannel) -> Void) {
+    /// - Parameters:
+    ///   - channelNumber: a specific number, or nil for the lowest free one.
+    ///   - onOpen: receives the open channel.
+    ///   - onOpenError: receives why the channel could not be opened (the connection is not
+    ///     open: `ConnectionWrongStateError`; no number left: `NoFreeChannels`; the broker
+    ///     refused it). Without it, the error is logged.
+    public func channel(
+        channelNumber: UInt16? = nil, onOpen: @escaping (SelectChannel) -> Void,
+        onOpenError: ((any Error) -> Void)? = nil
+    ) {
         ioloop.eventLoop.runOnLoop { [self] in
+            let failed: (any Error) -> Void = { [self] error in
+                if let onOpenError { onOpenError(error) } else {
+                    logger.error("cannot open a channel", metadata: ["error": "\(error)"])
+                }
+            }
             guard let handler, status.withLock({ $0 == .open }) else {
-                logger.error("channel() on a connection that is not open")
+                failed(ConnectionWrongStateError(reason: "a channel needs an open connection"))
                 return
             }
             let channel = SelectChannel(connection: self)
@@ -115,8 +128,8 @@ public final class SelectConnection: @unchecked Sendable {
                     channels[number] = channel
                     onOpen(channel)
                 case .failure(let error):
-                    logger.error("cannot open a channel", metadata: ["error": "\(error)"])
                     channel.didFailToOpen(error)
+                    failed(error)
                 }
             }
         }

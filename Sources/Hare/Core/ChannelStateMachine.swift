@@ -103,8 +103,11 @@ struct ChannelStateMachine<Pending> {
             }
             consumers[consume.consumerTag] = consume.noAck
         }
-        if case .confirmSelect = method { confirmMode = true }
         let expected = type(of: method.payload).responseTypes.map { Self.key($0.classID, $0.methodID) }
+        guard !expected.isEmpty else {
+            return .fail(pending, ChannelWrongStateError(reason: "\(method.name) has no reply to wait for; send it without waiting"))
+        }
+        if case .confirmSelect = method { confirmMode = true }
         let rpc = RPC(method: method, pending: pending, expected: expected)
         guard isIdle else {
             queue.append(.rpc(rpc))

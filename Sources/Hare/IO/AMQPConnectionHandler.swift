@@ -81,10 +81,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("I/O error", metadata: ["error": "\(error)"])
-        if let tls = error as? NIOSSLError {
-            perform(machine.timedOut(TLSError(reason: "the TLS handshake or stream failed", underlying: tls)))
-        } else if let tls = error as? BoringSSLError {
-            perform(machine.timedOut(TLSError(reason: "the TLS handshake or stream failed", underlying: tls)))
+        if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
+            perform(machine.timedOut(TLSError(reason: "the TLS handshake or stream failed", underlying: IOFailure(error))))
         } else {
             perform(machine.streamClosed(ioError: IOFailure(error)))
         }

@@ -66,14 +66,13 @@ struct ConnectionAttempt {
         promise.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in stackTimer?.cancel() }
 
         let host = parameters.host
-        let serverHostname = parameters.sslOptions?.serverHostname ?? host
+        let sni = parameters.sslOptions?.sniHostname(connectingTo: host)
         var bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: (parameters.tcpOptions?.noDelay ?? true) ? 1 : 0)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls {
-                        let sni = Self.isIPAddress(serverHostname) ? nil : serverHostname
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni))
                     }
                     try sync.addHandler(handler)
@@ -159,9 +158,5 @@ struct ConnectionAttempt {
         }
         #endif
         return bootstrap
-    }
-
-    private static func isIPAddress(_ host: String) -> Bool {
-        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 }

@@ -44,6 +44,16 @@ struct ChannelRPCTests {
         #expect(F.drain(&machine).isEmpty)
     }
 
+    @Test("a method without a reply is refused as an RPC rather than sent and waited for forever")
+    func rpcWithoutReply() throws {
+        var machine = F.openChannel()
+        let ack = AMQP.Method.basicAck(AMQP.Basic.Ack(deliveryTag: 1, multiple: false))
+        let failed = try #require(machine.rpc(ack, 5).failed)
+        #expect(failed.pending == 5)
+        #expect(failed.error is ChannelWrongStateError)
+        #expect(machine.nextOutbound() == nil)
+    }
+
     @Test("an RPC on an idle open channel is sent at once")
     func rpcSentImmediately() throws {
         var machine = F.openChannel()

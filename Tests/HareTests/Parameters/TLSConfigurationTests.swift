@@ -61,7 +61,7 @@ struct TLSConfigurationTests {
         }
     }
 
-    @Test(.enabled(if: OpenSSL.isAvailable, "needs the openssl command"))
+    @Test
     func certificateFiles() throws {
         let directory = try TemporaryDirectory()
         let (certificate, key) = try OpenSSL.selfSigned(in: directory)

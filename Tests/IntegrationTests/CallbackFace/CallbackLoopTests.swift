@@ -1,0 +1,113 @@
+import AMQPProtocol
+import Dispatch
+import Hare
+import NIOCore
+import Testing
+
+extension Integration {
+    /// What only the callback face promises: callbacks run on the loop, in the order the calls
+    /// were made, and `ioloop.start()` parks its caller until `stop()` or the close.
+    @Suite("Callback face: the I/O loop")
+    struct CallbackLoopTests {
+        @Test("RPC callbacks run on the loop in call order, from off the loop and from a callback")
+        func rpcCallbacksInOrder() async throws {
+            try await CallbackFace.withChannel { connection, channel in
+                let raw = channel.channel
+                let loop = connection.connection.ioloop.eventLoop
+                let queue = Names.unique("hare-test-order")
+                let log = Locked<[String]>([])
+                let offLoop = Locked<[String]>([])
+                @Sendable func note(_ step: String) {
+                    if !loop.inEventLoop { offLoop.withLock { $0.append(step) } }
+                    log.withLock { $0.append(step) }
+                }
+                // Called from this task, off the loop: each call is handed to the loop in order.
+                let firstRound: [String] = try await awaitCallback("the first round of callbacks") { done in
+                    raw.queueDeclare(queue: queue, exclusive: true) { _ in note("declare") }
+                    raw.basicQos(prefetchCount: 10) { _ in note("qos") }
+                    raw.queuePurge(queue: queue) { _ in note("purge") }
+                    raw.basicGet(queue: queue) { _ in note("get") }
+                    raw.flow(active: true) { _ in
+                        note("flow")
+                        done(.success(log.value))
+                    }
+                }
+                #expect(firstRound == ["declare", "qos", "purge", "get", "flow"])
+
+                // Called from a callback, on the loop.
+                log.withLock { $0.removeAll() }
+                let secondRound: [String] = try await awaitCallback("the second round of callbacks") { done in
+                    connection.connection.ioloop.addCallbackThreadsafe {
+                        note("on loop")
+                        raw.queueBind(queue: queue, exchange: "amq.direct", routingKey: "order") { _ in note("bind") }
+                        raw.queueUnbind(queue: queue, exchange: "amq.direct", routingKey: "order") { _ in note("unbind") }
+                        raw.basicRecover(requeue: true) { _ in
+                            note("recover")
+                            done(.success(log.value))
+                        }
+                    }
+                }
+                #expect(secondRound == ["on loop", "bind", "unbind", "recover"])
+                #expect(offLoop.value.isEmpty, "callbacks off the loop: \(offLoop.value)")
+            }
+        }
+
+        @Test("deliveries reach the consumer callback on the loop in publish order")
+        func deliveriesInOrder() async throws {
+            try await CallbackFace.withChannel { _, channel in
+                let queue = Names.unique("hare-test-delivery-order")
+                try await channel.queueDeclare(queue)
+                let consumer = try await channel.consume(queue, autoAck: true)
+                let count = 500
+                _ = try await channel.publish((0..<count).map { OutgoingMessage(routingKey: queue, "\($0)") })
+                for index in 0..<count {
+                    let message = try await consumer.next()
+                    guard message.bodyString == "\(index)" else {
+                        Issue.record("delivery \(index) was '\(message.bodyString)'")
+                        return
+                    }
+                }
+                // CallbackChannel's checker verifies, at release, that every consumer callback ran
+                // on the loop.
+            }
+        }
+
+        @Test("ioloop.start() parks the caller until stop(), and returns once the connection closed")
+        func startStop() async throws {
+            try await CallbackFace.withConnection { connection in
+                let ioloop = connection.connection.ioloop
+                let returned = Mailbox<Bool>("ioloop.start() to return")
+                func startInBackground() {
+                    DispatchQueue.global().async {
+                        let interrupted: Bool
+                        do {
+                            try ioloop.start()
+                            interrupted = false
+                        } catch {
+                            interrupted = true
+                        }
+                        returned.put(interrupted)
+                    }
+                }
+                startInBackground()
+                await #expect(throws: TestTimeout.self, "start() returned with the connection open") {
+                    _ = try await returned.next(timeout: 0.5)
+                }
+                ioloop.stop()
+                #expect(try await returned.next(timeout: 5) == false)
+                #expect(connection.isOpen)
+
+                // Pika's pattern: close, then start() again until the close is done.
+                connection.connection.close()
+                startInBackground()
+                #expect(try await returned.next(timeout: 10) == false)
+                let reason = try await connection.closeReason()
+                #expect(reason is ConnectionClosedByClient)
+                #expect(connection.connection.isClosed)
+                // Once closed, start() returns at once.
+                startInBackground()
+                #expect(try await returned.next(timeout: 5) == false)
+            }
+        }
+    }
+}

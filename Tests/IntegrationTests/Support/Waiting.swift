@@ -1,0 +1,133 @@
+import Dispatch
+import Synchronization
+
+/// Resolves a continuation once: the first of a callback and a timeout wins.
+final class OneShot<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Value, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resolve(_ result: Result<Value, any Error>) {
+        let pending = continuation.withLock { slot -> CheckedContinuation<Value, any Error>? in
+            defer { slot = nil }
+            return slot
+        }
+        pending?.resume(with: result)
+    }
+}
+
+/// Bridges one callback to `async`: `start` receives a function to call with the result (from
+/// any thread, any number of times; the first call counts). Fails with `TestTimeout` after
+/// `timeout` seconds.
+func awaitCallback<Value: Sendable>(
+    _ what: String, timeout: Double = 10,
+    _ start: (@escaping @Sendable (Result<Value, any Error>) -> Void) -> Void
+) async throws -> Value {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+        let shot = OneShot(continuation)
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            shot.resolve(.failure(TestTimeout(what: what, seconds: timeout)))
+        }
+        start { shot.resolve($0) }
+    }
+}
+
+/// A queue of events put from callbacks (any thread) and taken in order by the test, each take
+/// bounded by a timeout. One taker at a time.
+final class Mailbox<Element: Sendable>: Sendable {
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Element, any Error>
+    }
+
+    private struct State {
+        var buffer: [Element] = []
+        var waiter: Waiter?
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    /// What the mailbox holds, for timeout messages.
+    let name: String
+
+    init(_ name: String) {
+        self.name = name
+    }
+
+    /// Adds an event; hands it to a waiting taker at once.
+    func put(_ element: Element) {
+        let waiter = state.withLock { state -> Waiter? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.buffer.append(element)
+            return nil
+        }
+        waiter?.continuation.resume(returning: element)
+    }
+
+    /// Takes the oldest event, waiting up to `timeout` seconds for one.
+    func next(timeout: Double = 10) async throws -> Element {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element, any Error>) in
+            let outcome = state.withLock { state -> Result<Element, any Error>? in
+                if !state.buffer.isEmpty { return .success(state.buffer.removeFirst()) }
+                if state.waiter != nil {
+                    return .failure(TestTimeout(what: "\(name) (a second concurrent taker)", seconds: 0))
+                }
+                state.nextID += 1
+                state.waiter = Waiter(id: state.nextID, continuation: continuation)
+                let id = state.nextID
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [self] in
+                    expire(id, timeout: timeout)
+                }
+                return nil
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    /// Every event received so far that nobody took, without waiting.
+    func drain() -> [Element] {
+        state.withLock { state in
+            defer { state.buffer.removeAll() }
+            return state.buffer
+        }
+    }
+
+    /// How many events wait to be taken.
+    var count: Int { state.withLock { $0.buffer.count } }
+
+    private func expire(_ id: UInt64, timeout: Double) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let waiter = state.waiter, waiter.id == id else { return nil }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.continuation.resume(throwing: TestTimeout(what: name, seconds: timeout))
+    }
+}
+
+/// Sleeps `seconds` (test pacing only; never a substitute for waiting on an event).
+func pause(_ seconds: Double) async throws {
+    try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+}
+
+/// A value shared between callbacks and the test, behind a lock.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    /// Runs `body` with the value locked.
+    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T {
+        mutex.withLock { body(&$0) }
+    }
+
+    /// The current value.
+    var value: Value { mutex.withLock { $0 } }
+}
