@@ -249,19 +249,16 @@ struct ChannelStateMachine<Pending> {
 
     mutating func received(_ header: AMQPContentHeader) -> Action {
         if state == .closing || state == .closed { return .none }
-        switch content.header(header) {
-        case .failure(let violation):
-            return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: violation.reason)
-        case .success(let message?):
-            return completed(message)
-        case .success(nil):
-            return .none
-        }
+        return assembled(content.header(header))
     }
 
     mutating func received(body: ByteBuffer) -> Action {
         if state == .closing || state == .closed { return .none }
-        switch content.body(body) {
+        return assembled(content.body(body))
+    }
+
+    private mutating func assembled(_ step: Result<ContentMessage?, ContentAssembler.Violation>) -> Action {
+        switch step {
         case .failure(let violation):
             return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: violation.reason)
         case .success(let message?):

@@ -18,3 +18,19 @@ public protocol AMQPCloseReason: AMQPError {
     /// The reply text.
     var replyText: String { get }
 }
+
+extension AMQPCloseReason {
+    /// The type's name with the reply code and text: `ChannelClosedByBroker: (404) NOT_FOUND - ...`.
+    public var description: String { "\(Self.self): (\(replyCode)) \(replyText)" }
+}
+
+/// An error that says what happened in one sentence.
+public protocol AMQPReasonedError: AMQPError {
+    /// What happened.
+    var reason: String { get }
+}
+
+extension AMQPReasonedError {
+    /// The type's name and the reason: `ProbableAuthenticationError: ...`.
+    public var description: String { "\(Self.self): \(reason)" }
+}

@@ -16,8 +16,6 @@ public struct ChannelClosedByBroker: AMQPChannelError, AMQPCloseReason, Hashable
         self.classID = classID
         self.methodID = methodID
     }
-
-    public var description: String { "ChannelClosedByBroker: (\(replyCode)) \(replyText)" }
 }
 
 /// The application closed the channel; what pending work and close callbacks receive.
@@ -30,8 +28,6 @@ public struct ChannelClosedByClient: AMQPChannelError, AMQPCloseReason, Hashable
         self.replyCode = replyCode
         self.replyText = replyText
     }
-
-    public var description: String { "ChannelClosedByClient: (\(replyCode)) \(replyText)" }
 }
 
 /// The channel ended because its connection closed; `connectionError` says why.
@@ -47,14 +43,12 @@ public struct ChannelClosedByConnection: AMQPChannelError {
 
 /// An operation was asked of a channel in a state that does not allow it (closed or closing,
 /// not yet open, confirms on a transactional channel, and the like). Nothing was sent.
-public struct ChannelWrongStateError: AMQPChannelError, Hashable {
+public struct ChannelWrongStateError: AMQPChannelError, AMQPReasonedError, Hashable {
     /// What was wrong.
     public var reason: String
 
     /// Creates the error.
     public init(reason: String) { self.reason = reason }
-
-    public var description: String { "ChannelWrongStateError: \(reason)" }
 }
 
 /// A mandatory message came back from the broker with basic.return: no queue could take it.

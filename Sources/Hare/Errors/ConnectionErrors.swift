@@ -17,10 +17,6 @@ public struct ConnectionClosedByBroker: AMQPConnectionError, AMQPCloseReason, Ha
         self.classID = classID
         self.methodID = methodID
     }
-
-    public var description: String {
-        "ConnectionClosedByBroker: (\(replyCode)) \(replyText)"
-    }
 }
 
 /// The application closed the connection; what pending work and close callbacks receive.
@@ -33,46 +29,36 @@ public struct ConnectionClosedByClient: AMQPConnectionError, AMQPCloseReason, Ha
         self.replyCode = replyCode
         self.replyText = replyText
     }
-
-    public var description: String {
-        "ConnectionClosedByClient: (\(replyCode)) \(replyText)"
-    }
 }
 
 /// The broker closed the connection during the handshake in a way that means the credentials
 /// were refused (RabbitMQ 403 ACCESS_REFUSED on start-ok, or the socket closed right after it).
-public struct ProbableAuthenticationError: AMQPConnectionError, Hashable {
+public struct ProbableAuthenticationError: AMQPConnectionError, AMQPReasonedError, Hashable {
     /// What the broker said, when it said anything.
     public var reason: String
 
     /// Creates the error.
     public init(reason: String) { self.reason = reason }
-
-    public var description: String { "ProbableAuthenticationError: \(reason)" }
 }
 
 /// The broker refused access to the virtual host (connection.open closed with 530 NOT_ALLOWED,
 /// or the socket closed right after it).
-public struct ProbableAccessDeniedError: AMQPConnectionError, Hashable {
+public struct ProbableAccessDeniedError: AMQPConnectionError, AMQPReasonedError, Hashable {
     /// What the broker said, when it said anything.
     public var reason: String
 
     /// Creates the error.
     public init(reason: String) { self.reason = reason }
-
-    public var description: String { "ProbableAccessDeniedError: \(reason)" }
 }
 
 /// The peer does not speak AMQP 0-9-1: it answered the protocol header with its own, or closed
 /// the socket before connection.start.
-public struct IncompatibleProtocolError: AMQPConnectionError, Hashable {
+public struct IncompatibleProtocolError: AMQPConnectionError, AMQPReasonedError, Hashable {
     /// What was seen instead.
     public var reason: String
 
     /// Creates the error.
     public init(reason: String) { self.reason = reason }
-
-    public var description: String { "IncompatibleProtocolError: \(reason)" }
 }
 
 /// The TCP or TLS stream ended or failed under an open (or opening) connection.
@@ -123,14 +109,12 @@ public struct ConnectionBlockedTimeout: AMQPConnectionError, Hashable {
 
 /// An operation was asked of a connection in a state that does not allow it (for example a
 /// channel on a closed connection).
-public struct ConnectionWrongStateError: AMQPConnectionError, Hashable {
+public struct ConnectionWrongStateError: AMQPConnectionError, AMQPReasonedError, Hashable {
     /// What was wrong.
     public var reason: String
 
     /// Creates the error.
     public init(reason: String) { self.reason = reason }
-
-    public var description: String { "ConnectionWrongStateError: \(reason)" }
 }
 
 /// The connection could not be opened: every attempt at every parameter set failed. `errors`
@@ -166,7 +150,7 @@ public struct AMQPConnectionTimeout: AMQPConnectionError, Hashable {
 
 /// The peer sent something that breaks the protocol (a malformed or unexpected frame). The
 /// connection is closed with the matching reply code.
-public struct ProtocolViolationError: AMQPConnectionError {
+public struct ProtocolViolationError: AMQPConnectionError, AMQPReasonedError {
     /// What was wrong.
     public var reason: String
     /// The decoding error, when the frame could not be decoded.
@@ -177,8 +161,6 @@ public struct ProtocolViolationError: AMQPConnectionError {
         self.reason = reason
         self.decodingError = decodingError
     }
-
-    public var description: String { "ProtocolViolationError: \(reason)" }
 }
 
 /// Every channel number up to the negotiated channel_max is in use.
@@ -193,14 +175,12 @@ public struct NoFreeChannels: AMQPConnectionError, Hashable {
 }
 
 /// The broker and the client share no SASL mechanism, or the broker refused the mechanism.
-public struct AuthenticationError: AMQPConnectionError, Hashable {
+public struct AuthenticationError: AMQPConnectionError, AMQPReasonedError, Hashable {
     /// What went wrong.
     public var reason: String
 
     /// Creates the error.
     public init(reason: String) { self.reason = reason }
-
-    public var description: String { "AuthenticationError: \(reason)" }
 }
 
 /// The TLS handshake with the broker failed: its certificate was not trusted or does not name
