@@ -14,6 +14,9 @@ extension Integration {
         @Test("a memory alarm raises blocked, clearing it unblocked")
         func memoryAlarm() async throws { try await BrokerScenarios.memoryAlarmBlocksAndUnblocks(CallbackFace.self) }
 
+        @Test("blocked for longer than blocked_connection_timeout: onClose gets ConnectionBlockedTimeout")
+        func blockedConnectionTimeout() async throws { try await BrokerScenarios.blockedConnectionTimeout(CallbackFace.self) }
+
         @Test("heartbeat=1: an idle connection stays open for 5 s")
         func idleConnectionStaysOpen() async throws { try await BrokerScenarios.idleConnectionStaysOpen(CallbackFace.self) }
 

@@ -62,6 +62,26 @@ enum BrokerScenarios {
         }
     }
 
+    /// A connection blocked for longer than blocked_connection_timeout is closed with
+    /// ConnectionBlockedTimeout. The watermark is restored even when the test fails.
+    static func blockedConnectionTimeout<Face: TestFace>(_: Face.Type) async throws {
+        let parameters = try Broker.parameters { $0.blockedConnectionTimeout = 1 }
+        try await Face.withChannel(parameters) { connection, channel in
+            let queue = Names.unique("hare-test-blocked-timeout")
+            try await channel.queueDeclare(queue)
+            let reason = try await RabbitMQCtl.withMemoryAlarm {
+                try await channel.publish(to: queue, "under the alarm")
+                guard case .blocked = try await connection.nextNotice(timeout: 15) else {
+                    throw ScenarioFailure("expected connection.blocked first")
+                }
+                return try await connection.closeReason(timeout: 5)
+            }
+            let timeout = try #require(reason as? ConnectionBlockedTimeout, "closed with \(reason)")
+            #expect(timeout.timeout == 1)
+            #expect(!connection.isOpen)
+        }
+    }
+
     /// With heartbeat=1 an idle connection stays open: heartbeats flow both ways.
     static func idleConnectionStaysOpen<Face: TestFace>(_: Face.Type) async throws {
         let parameters = try Broker.parameters { $0.heartbeat = 1 }
