@@ -80,8 +80,7 @@ public final class IOLoop: Sendable {
     /// for `removeTimeout`.
     @discardableResult
     public func callLater(_ delay: Double, _ callback: @escaping @Sendable () -> Void) -> TimeoutHandle {
-        let nanoseconds = delay.isFinite && delay > 0 ? Int64(Swift.min(delay, 9e9) * 1e9) : 0
-        return TimeoutHandle(scheduled: eventLoop.scheduleTask(in: .nanoseconds(nanoseconds), callback))
+        TimeoutHandle(scheduled: eventLoop.scheduleTask(in: .clampedSeconds(delay), callback))
     }
 
     /// Cancels a `callLater` that has not run yet.

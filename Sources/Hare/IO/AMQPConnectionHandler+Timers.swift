@@ -31,7 +31,7 @@ extension AMQPConnectionHandler {
     func startBlockedTimer() {
         guard let timeout = blockedConnectionTimeout, blockedTimer == nil, let context else { return }
         let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
-        blockedTimer = loop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) { [self] in
+        blockedTimer = loop.scheduleTask(in: .clampedSeconds(timeout)) { [self] in
             blockedTimer = nil
             perform(machine.timedOut(ConnectionBlockedTimeout(timeout: timeout)))
         }
@@ -40,7 +40,7 @@ extension AMQPConnectionHandler {
     func startCloseTimer() {
         guard closeTimer == nil, let context else { return }
         let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
-        closeTimer = loop.scheduleTask(in: .nanoseconds(Int64(closeTimeout * 1e9))) { [self] in
+        closeTimer = loop.scheduleTask(in: .clampedSeconds(closeTimeout)) { [self] in
             closeTimer = nil
             perform(machine.timedOut(AMQPConnectionTimeout(stage: "waiting for connection.close-ok", timeout: closeTimeout)))
         }

@@ -52,7 +52,7 @@ struct ConnectionAttempt {
         let loop = eventLoop.assumeIsolatedUnsafeUnchecked()
         var stackTimer: Scheduled<Void>?
         if let stackTimeout = parameters.stackTimeout {
-            stackTimer = loop.scheduleTask(in: .nanoseconds(Int64(stackTimeout * 1e9))) {
+            stackTimer = loop.scheduleTask(in: .clampedSeconds(stackTimeout)) {
                 guard !settled else { return }
                 let error = AMQPConnectionTimeout(stage: "opening the connection (stack_timeout)", timeout: stackTimeout)
                 if handler.context != nil {
@@ -79,7 +79,7 @@ struct ConnectionAttempt {
                 }
             }
         if let socketTimeout = parameters.socketTimeout {
-            bootstrap = bootstrap.connectTimeout(.nanoseconds(Int64(socketTimeout * 1e9)))
+            bootstrap = bootstrap.connectTimeout(.clampedSeconds(socketTimeout))
         }
         bootstrap = applyTCPOptions(bootstrap)
         bootstrap.connect(host: host, port: parameters.port).assumeIsolatedUnsafeUnchecked().whenComplete { result in

@@ -77,7 +77,7 @@ struct ConnectionWorkflow {
                     }
                     // The delay applies between attempts at the same parameters and between sets.
                     let delay = next.0.host == parameters.host && next.0.port == parameters.port ? parameters.retryDelay : 0
-                    loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                    loop.scheduleTask(in: .clampedSeconds(delay)) {
                         step(rest, errors: errors, promise: promise)
                     }
                 }
