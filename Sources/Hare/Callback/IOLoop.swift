@@ -88,13 +88,15 @@ public final class IOLoop: Sendable {
         handle.scheduled.cancel()
     }
 
-    /// Ends the loop's thread (when the loop owns one). The loop cannot be used afterwards.
+    /// Ends the loop's thread (when the loop owns one) and makes `start()` return. The loop
+    /// cannot be used afterwards.
     public func close() {
         let first = state.withLock { state in
             defer { state.closed = true }
             return !state.closed
         }
         guard first else { return }
+        connectionEnded()  // a thread parked in start() returns
         ownedGroup?.shutdownGracefully(queue: .global()) { _ in }
     }
 

@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// Turns SIGINT into a call while at least one `IOLoop.start()` is waiting; outside of that,
-/// SIGINT keeps its default meaning (the process ends).
+/// SIGINT keeps the meaning it had before (by default, the process ends).
 final class InterruptWatcher: Sendable {
     static let shared = InterruptWatcher()
 
@@ -18,6 +18,8 @@ final class InterruptWatcher: Sendable {
         var listeners: [Int: @Sendable () -> Void] = [:]
         var nextID = 0
         var source: (any DispatchSourceSignal)?
+        /// The SIGINT disposition before the watcher took over, put back when it lets go.
+        var previous: (@convention(c) (Int32) -> Void)?
     }
 
     private let state = Mutex(State())
@@ -29,7 +31,7 @@ final class InterruptWatcher: Sendable {
             state.nextID += 1
             state.listeners[id] = listener
             if state.source == nil {
-                signal(SIGINT, SIG_IGN)
+                state.previous = signal(SIGINT, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
                 source.setEventHandler { [self] in fire() }
                 source.resume()
@@ -45,7 +47,8 @@ final class InterruptWatcher: Sendable {
             if state.listeners.isEmpty, let source = state.source {
                 source.cancel()
                 state.source = nil
-                signal(SIGINT, SIG_DFL)
+                signal(SIGINT, state.previous ?? SIG_DFL)
+                state.previous = nil
             }
         }
     }

@@ -21,7 +21,7 @@ extension SelectChannel {
     ///     redelivered, exchange, routing key), the properties and the body.
     ///   - autoAck: the broker considers messages acknowledged once sent.
     ///   - exclusive: no other consumer may use the queue.
-    ///   - consumerTag: the tag, or nil for a generated one.
+    ///   - consumerTag: the tag, or nil (or "") for a generated one.
     ///   - arguments: extra arguments (`x-priority`, ...).
     ///   - callback: receives consume-ok.
     @discardableResult
@@ -31,7 +31,8 @@ extension SelectChannel {
         autoAck: Bool = false, exclusive: Bool = false, consumerTag: String? = nil, arguments: FieldTable = [:],
         callback: ((Result<AMQP.Basic.ConsumeOk, any Error>) -> Void)? = nil
     ) -> String {
-        let tag = consumerTag ?? Self.makeConsumerTag()
+        // An empty tag means "choose one", as in Pika: Hare chooses, so it is known at once.
+        let tag = consumerTag.flatMap { $0.isEmpty ? nil : $0 } ?? Self.makeConsumerTag()
         let method = AMQP.Method.basicConsume(AMQP.Basic.Consume(
             queue: queue, consumerTag: tag, noLocal: false, noAck: autoAck, exclusive: exclusive, noWait: false,
             arguments: arguments
@@ -130,6 +131,8 @@ extension SelectChannel {
                 case .success(.message(let message)):
                     if case .getOk(let getOk) = message.method {
                         callback(.success(BasicGetMessage(method: getOk, properties: message.properties, body: message.body)))
+                    } else {
+                        callback(.failure(ChannelWrongStateError(reason: "basic.get was answered with a message that is not get-ok")))
                     }
                 case .success(.method):
                     callback(.success(nil))

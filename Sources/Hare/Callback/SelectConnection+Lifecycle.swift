@@ -14,7 +14,9 @@ extension SelectConnection {
             }
             handler.events.closed = { [self] error in didClose(error) }
         }
+        self.workflow = workflow
         workflow.run().assumeIsolatedUnsafeUnchecked().whenComplete { [self] result in
+            self.workflow = nil
             switch result {
             case .success(let handler):
                 didOpen(handler)
@@ -29,14 +31,7 @@ extension SelectConnection {
 
     private func didOpen(_ handler: AMQPConnectionHandler) {
         self.handler = handler
-        negotiated = handler.limits
-        brokerProperties = handler.serverProperties
-        if let (code, text) = pendingClose {
-            // close() came while opening: the workflow is done, so close gracefully now.
-            pendingClose = nil
-            handler.close(replyCode: code, replyText: text)
-            return
-        }
+        negotiated.withLock { $0 = (handler.limits, handler.serverProperties) }
         status.withLock { $0 = .open }
         for callback in onOpenCallbacks { callback(self) }
     }

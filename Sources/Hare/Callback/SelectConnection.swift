@@ -36,9 +36,9 @@ public final class SelectConnection: @unchecked Sendable {
     var onCloseCallbacks: [(SelectConnection, any Error) -> Void] = []
     var onBlockedCallbacks: [(SelectConnection, AMQP.Connection.Blocked) -> Void] = []
     var onUnblockedCallbacks: [(SelectConnection, AMQP.Connection.Unblocked) -> Void] = []
-    var pendingClose: (code: UInt16, text: String)?
-    var negotiated: NegotiatedLimits?
-    var brokerProperties = FieldTable()
+    var workflow: ConnectionWorkflow?
+    /// What the handshake learned, readable from any thread.
+    let negotiated = Mutex<(limits: NegotiatedLimits?, serverProperties: FieldTable)>((nil, FieldTable()))
 
     /// Opens a connection with one parameter set (`ConnectionParameters` or `URLParameters`).
     ///
@@ -91,12 +91,12 @@ public final class SelectConnection: @unchecked Sendable {
     /// Whether the connection is closed (or failed to open).
     public var isClosed: Bool { status.withLock { $0 == .closed } }
 
-    /// The limits negotiated with the broker (nil until open). Read it on the loop.
-    public var limits: NegotiatedLimits? { negotiated }
+    /// The limits negotiated with the broker (nil until open).
+    public var limits: NegotiatedLimits? { negotiated.withLock { $0.limits } }
 
-    /// The broker's properties from connection.start (product, version, capabilities). Read it
-    /// on the loop.
-    public var serverProperties: FieldTable { brokerProperties }
+    /// The broker's properties from connection.start (product, version, capabilities); empty
+    /// until open.
+    public var serverProperties: FieldTable { negotiated.withLock { $0.serverProperties } }
 
     /// Opens a channel; `onOpen` runs once the broker confirms it.
     ///
@@ -136,8 +136,8 @@ public final class SelectConnection: @unchecked Sendable {
     }
 
     /// Closes the connection: connection.close, then close-ok; `onClose` receives
-    /// `ConnectionClosedByClient(replyCode, replyText)`. While still opening, the handshake is
-    /// abandoned and `onOpenError` receives that error.
+    /// `ConnectionClosedByClient(replyCode, replyText)`. While still opening, the attempt under
+    /// way is abandoned, no more are made, and `onOpenError` receives `ConnectionOpenAborted`.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
         ioloop.eventLoop.runOnLoop { [self] in
             let proceed = status.withLock { status -> Bool in
@@ -153,7 +153,9 @@ public final class SelectConnection: @unchecked Sendable {
             if let handler {
                 handler.close(replyCode: replyCode, replyText: replyText)
             } else {
-                pendingClose = (replyCode, replyText)
+                workflow?.cancel(ConnectionOpenAborted(
+                    reason: "the application closed the connection while it was opening (\(replyCode) \(replyText))"
+                ))
             }
         }
     }

@@ -76,8 +76,8 @@ struct ChannelStateMachine<Pending> {
     private(set) var confirmMode = false
     /// Consumer tags and whether each acks automatically.
     private(set) var consumers: [String: Bool] = [:]
-    /// Consumers that were cancelled, and whether each acked automatically: deliveries already on
-    /// their way may still arrive for them.
+    /// Consumers cancelled without waiting for cancel-ok, and whether each acked automatically:
+    /// deliveries already on their way may still arrive for them.
     private(set) var retiredConsumers: [String: Bool] = [:]
     /// Whether the broker lets content flow (channel.flow).
     private(set) var flowActive = true
@@ -237,7 +237,8 @@ struct ChannelStateMachine<Pending> {
             let tags = confirms.confirm(deliveryTag: nack.deliveryTag, multiple: nack.multiple)
             return .confirm(ConfirmEvent(ack: false, deliveryTag: nack.deliveryTag, multiple: nack.multiple, resolvedTags: tags))
         case .basicCancel(let cancel):
-            retire(cancel.consumerTag)
+            // The broker sends nothing more to a consumer it cancelled.
+            consumers[cancel.consumerTag] = nil
             return .consumerCancelledByBroker(consumerTag: cancel.consumerTag, sendCancelOk: !cancel.noWait)
         case .channelFlow(let flow):
             flowActive = flow.active
@@ -320,17 +321,23 @@ struct ChannelStateMachine<Pending> {
             consumers[consume.consumerTag] = nil
             consumers[consumeOk.consumerTag] = consume.noAck
         case (_, .basicCancelOk(let cancelOk)):
-            retire(cancelOk.consumerTag)
+            // No delivery follows cancel-ok for this tag: nothing to remember.
+            consumers[cancelOk.consumerTag] = nil
         default:
             break
         }
         return .succeed(rpc.pending, .method(method))
     }
 
+    /// How many no-wait cancelled consumers are remembered for late deliveries.
+    static var retiredConsumersKept: Int { 256 }
+
+    /// Forgets a consumer cancelled without waiting, but remembers its ack mode for the
+    /// deliveries that were already on their way (bounded: when full, the memory starts over).
     private mutating func retire(_ consumerTag: String) {
-        if let noAck = consumers.removeValue(forKey: consumerTag) {
-            retiredConsumers[consumerTag] = noAck
-        }
+        guard let noAck = consumers.removeValue(forKey: consumerTag) else { return }
+        if retiredConsumers.count >= Self.retiredConsumersKept { retiredConsumers.removeAll(keepingCapacity: true) }
+        retiredConsumers[consumerTag] = noAck
     }
 
     private func unexpected(_ method: AMQP.Method) -> Action {

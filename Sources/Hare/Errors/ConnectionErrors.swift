@@ -202,3 +202,13 @@ public struct TLSError: AMQPConnectionError {
         return "TLSError: \(reason)"
     }
 }
+
+/// The application closed the connection while it was still opening (Pika's
+/// `ConnectionOpenAborted`): the attempt under way was abandoned and no more were made.
+public struct ConnectionOpenAborted: AMQPConnectionError, AMQPReasonedError, Hashable {
+    /// What happened.
+    public var reason: String
+
+    /// Creates the error.
+    public init(reason: String) { self.reason = reason }
+}

@@ -57,6 +57,8 @@ extension AMQPConnectionHandler {
 
     /// Sends what waited behind a completed request, up to the next request.
     func drain(_ number: UInt16, slot: ChannelSlot) {
+        // After connection.close nothing but close-ok may go out; the close fails what waits.
+        guard machine.isOpen else { return }
         while let next = slot.machine.nextOutbound() {
             switch next {
             case .method(let method): write(method: method, channel: number)

@@ -79,6 +79,8 @@ extension AMQPConnectionHandler {
             context.close(promise: nil)
         }
         logger.debug("connection closed", metadata: ["reason": "\(error)"])
-        events.closed(error)
+        let closed = events.closed
+        events = Events()  // the closures hold the face and the attempt: let them go
+        closed(error)
     }
 }

@@ -11,7 +11,7 @@ extension AMQPConnectionHandler {
         }
         let chosen: UInt16
         if let number {
-            guard number > 0, number <= limits.channelMax, channels[number] == nil else {
+            guard number > 0, number <= limits.channelMax, channels[number] == nil, !awaitingCloseOk.contains(number) else {
                 completion(.failure(ChannelWrongStateError(reason: "channel number \(number) is in use or out of range 1...\(limits.channelMax)")))
                 return
             }
@@ -45,7 +45,7 @@ extension AMQPConnectionHandler {
 
     /// An asynchronous method (no-wait variants, cancel-ok, recover-async, ...).
     func send(_ method: AMQP.Method, channel number: UInt16) throws {
-        guard let slot = channels[number] else { throw closedChannel(number, method.name) }
+        guard let slot = openChannel(number) else { throw closedChannel(number, method.name) }
         try checkEncodable(method)
         let action = try slot.machine.send(method).get()
         perform(action, on: number, slot: slot)
@@ -53,14 +53,14 @@ extension AMQPConnectionHandler {
 
     /// basic.ack, basic.nack, basic.reject: written at once.
     func acknowledge(_ method: AMQP.Method, channel number: UInt16) throws {
-        guard let slot = channels[number] else { throw closedChannel(number, method.name) }
+        guard let slot = openChannel(number) else { throw closedChannel(number, method.name) }
         let method = try slot.machine.acknowledge(method).get()
         write(method: method, channel: number)
     }
 
     /// A publish; returns its sequence number in confirm mode.
     func publish(_ request: PublishRequest, channel number: UInt16) throws -> UInt64? {
-        guard let slot = channels[number] else { throw closedChannel(number, "basic.publish") }
+        guard let slot = openChannel(number) else { throw closedChannel(number, "basic.publish") }
         _ = try request.method.encodedSize()
         _ = try request.properties.encodedSize()
         if let limit = Optional(parser.maxBodySize), request.body.readableBytes > limit {
@@ -102,24 +102,31 @@ extension AMQPConnectionHandler {
     }
 
     private func slot(_ number: UInt16, for name: String, fail completion: RPCCompletion) -> ChannelSlot? {
-        guard let slot = channels[number] else {
+        guard let slot = openChannel(number) else {
             completion(.failure(closedChannel(number, name)))
             return nil
         }
         return slot
     }
 
+    /// The channel's slot while the connection is open; once connection.close is sent nothing but
+    /// close-ok may follow, so every request is refused.
+    private func openChannel(_ number: UInt16) -> ChannelSlot? {
+        machine.isOpen ? channels[number] : nil
+    }
+
     private func closedChannel(_ number: UInt16, _ name: String) -> any Error {
         if let finalError { return ChannelClosedByConnection(finalError) }
+        if !machine.isOpen { return ConnectionWrongStateError(reason: "\(name) on channel \(number): the connection is closing") }
         return ChannelWrongStateError(reason: "\(name) on channel \(number), which is closed")
     }
 
     private func freeChannelNumber(limit: UInt16) -> UInt16? {
-        guard channels.count < Int(limit) else { return nil }
+        guard channels.count + awaitingCloseOk.count < Int(limit) else { return nil }
         var candidate = lastChannelNumber
         for _ in 0..<Int(limit) {
             candidate = candidate >= limit ? 1 : candidate + 1
-            if channels[candidate] == nil {
+            if channels[candidate] == nil, !awaitingCloseOk.contains(candidate) {
                 lastChannelNumber = candidate
                 return candidate
             }

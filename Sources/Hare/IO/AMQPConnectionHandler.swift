@@ -38,6 +38,9 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var closeTimer: Scheduled<Void>?
     var updateSecretWaiters: [(Result<Void, any Error>) -> Void] = []
     var channels: [UInt16: ChannelSlot] = [:]
+    /// Channels whose close crossed the broker's: the broker still owes close-ok for ours, so the
+    /// number stays reserved and its frames are dropped until then.
+    var awaitingCloseOk: Set<UInt16> = []
     var lastChannelNumber: UInt16 = 0
     /// Set once the connection has ended; `closed` was called with it.
     var finalError: (any AMQPConnectionError)?
@@ -81,7 +84,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("I/O error", metadata: ["error": "\(error)"])
-        if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
+        if !machine.isOpen, error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
             perform(machine.timedOut(TLSError(reason: "the TLS handshake or stream failed", underlying: IOFailure(error))))
         } else {
             perform(machine.streamClosed(ioError: IOFailure(error)))
@@ -137,9 +140,20 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .method(0, let method):
             perform(machine.received(method))
         case .method(let number, let method):
+            if awaitingCloseOk.contains(number) {
+                if case .channelCloseOk = method { awaitingCloseOk.remove(number) }
+                return
+            }
             guard let slot = openSlot(number, frame: "method \(method.name)") else { return }
+            let crossing = slot.machine.state == .closing
             let action = slot.machine.received(method)
+            if crossing, case .channelClose = method {
+                // Both sides closed at once: the broker answers our close with close-ok later.
+                awaitingCloseOk.insert(number)
+            }
             perform(action, on: number, slot: slot)
+        case .header(let number, _) where awaitingCloseOk.contains(number), .body(let number, _) where awaitingCloseOk.contains(number):
+            return
         case .header(let number, let header):
             guard let slot = openSlot(number, frame: "content header") else { return }
             perform(slot.machine.received(header), on: number, slot: slot)

@@ -13,60 +13,47 @@ import Darwin
 #endif
 
 /// One try at one parameter set: TCP connect (bounded by socket_timeout), TLS when asked,
-/// then the AMQP handshake, all bounded by stack_timeout.
-struct ConnectionAttempt {
+/// then the AMQP handshake, all bounded by stack_timeout. Confined to the event loop.
+///
+/// NIO may try several addresses of a host at once (Happy Eyeballs) and runs the channel
+/// initializer for each, so every NIO channel gets a handler of its own; only the handler of the
+/// channel that wins the connect is wired to the attempt and to the face.
+final class ConnectionAttempt {
     let parameters: ConnectionParameters
     let eventLoop: any EventLoop
     let logger: Logger
     let prepare: (AMQPConnectionHandler) -> Void
+    private let promise: EventLoopPromise<AMQPConnectionHandler>
+    private var handler: AMQPConnectionHandler?
+    private var settled = false
+    private var stackTimer: Scheduled<Void>?
+
+    init(parameters: ConnectionParameters, eventLoop: any EventLoop, logger: Logger, prepare: @escaping (AMQPConnectionHandler) -> Void) {
+        self.parameters = parameters
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.prepare = prepare
+        promise = eventLoop.makePromise(of: AMQPConnectionHandler.self)
+    }
 
     func run() -> EventLoopFuture<AMQPConnectionHandler> {
-        let promise = eventLoop.makePromise(of: AMQPConnectionHandler.self)
         let tls: NIOSSLContext?
         do {
             tls = try makeTLSContext()
         } catch {
-            promise.fail(error)
+            fail(error)
             return promise.futureResult
         }
-        let handler = makeHandler()
-        prepare(handler)
-        let opened = handler.events.opened
-        let closed = handler.events.closed
-        var settled = false
-        handler.events.opened = { limits in
-            opened(limits)
-            if !settled {
-                settled = true
-                promise.succeed(handler)
-            }
-        }
-        handler.events.closed = { error in
-            if !settled {
-                settled = true
-                promise.fail(error)
-            } else {
-                closed(error)
-            }
-        }
         let loop = eventLoop.assumeIsolatedUnsafeUnchecked()
-        var stackTimer: Scheduled<Void>?
         if let stackTimeout = parameters.stackTimeout {
-            stackTimer = loop.scheduleTask(in: .clampedSeconds(stackTimeout)) {
-                guard !settled else { return }
-                let error = AMQPConnectionTimeout(stage: "opening the connection (stack_timeout)", timeout: stackTimeout)
-                if handler.context != nil {
-                    handler.abort(error)
-                } else {
-                    settled = true
-                    promise.fail(error)
-                }
+            stackTimer = loop.scheduleTask(in: .clampedSeconds(stackTimeout)) { [self] in
+                abort(AMQPConnectionTimeout(stage: "opening the connection (stack_timeout)", timeout: stackTimeout))
             }
         }
-        promise.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in stackTimer?.cancel() }
-
         let host = parameters.host
+        let port = parameters.port
         let sni = parameters.sslOptions?.sniHostname(connectingTo: host)
+        let makeHandler = LoopConfined(value: makeHandler)
         var bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: (parameters.tcpOptions?.noDelay ?? true) ? 1 : 0)
             .channelInitializer { channel in
@@ -75,28 +62,65 @@ struct ConnectionAttempt {
                     if let tls {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni))
                     }
-                    try sync.addHandler(handler)
+                    try sync.addHandler(makeHandler.value())
                 }
             }
         if let socketTimeout = parameters.socketTimeout {
             bootstrap = bootstrap.connectTimeout(.clampedSeconds(socketTimeout))
         }
         bootstrap = applyTCPOptions(bootstrap)
-        bootstrap.connect(host: host, port: parameters.port).assumeIsolatedUnsafeUnchecked().whenComplete { result in
+        bootstrap.connect(host: host, port: port).assumeIsolatedUnsafeUnchecked().whenComplete { [self] result in
             switch result {
             case .success(let channel):
-                if settled { channel.close(promise: nil) }
+                guard !settled, let winner = try? channel.pipeline.syncOperations.handler(type: AMQPConnectionHandler.self) else {
+                    channel.close(promise: nil)
+                    return
+                }
+                wire(winner)
             case .failure(let error):
-                guard !settled else { return }
-                settled = true
-                if let timeout = parameters.socketTimeout, error is ChannelError, case .connectTimeout = error as! ChannelError {
-                    promise.fail(AMQPConnectionTimeout(stage: "TCP connect to \(host):\(parameters.port) (socket_timeout)", timeout: timeout))
+                if let timeout = parameters.socketTimeout, let channelError = error as? ChannelError, case .connectTimeout = channelError {
+                    fail(AMQPConnectionTimeout(stage: "TCP connect to \(host):\(port) (socket_timeout)", timeout: timeout))
                 } else {
-                    promise.fail(StreamLostError(reason: "cannot connect to \(host):\(parameters.port)", underlying: IOFailure(error)))
+                    fail(StreamLostError(reason: "cannot connect to \(host):\(port)", underlying: IOFailure(error)))
                 }
             }
         }
         return promise.futureResult
+    }
+
+    /// Gives up now (stack timeout, or the application closed the connection while opening).
+    func abort(_ error: any AMQPConnectionError) {
+        guard !settled else { return }
+        if let handler {
+            handler.events = AMQPConnectionHandler.Events()
+            handler.abort(error)
+        }
+        fail(error)
+    }
+
+    private func wire(_ handler: AMQPConnectionHandler) {
+        self.handler = handler
+        prepare(handler)
+        let faceOpened = handler.events.opened
+        let faceClosed = handler.events.closed
+        handler.events.opened = { [self] limits in
+            guard !settled else { return }
+            settled = true
+            stackTimer?.cancel()
+            faceOpened(limits)
+            handler.events.opened = faceOpened
+            handler.events.closed = faceClosed
+            promise.succeed(handler)
+        }
+        handler.events.closed = { [self] error in fail(error) }
+    }
+
+    private func fail(_ error: any Error) {
+        guard !settled else { return }
+        settled = true
+        stackTimer?.cancel()
+        handler?.events = AMQPConnectionHandler.Events()
+        promise.fail(error)
     }
 
     private func makeHandler() -> AMQPConnectionHandler {
@@ -145,16 +169,16 @@ struct ConnectionAttempt {
         #if os(Linux)
         let tcp = SocketOptionLevel(IPPROTO_TCP)
         if let idle = options.keepIdle {
-            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_KEEPIDLE), value: SocketOptionValue(idle))
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_KEEPIDLE), value: SocketOptionValue(clamping: idle))
         }
         if let interval = options.keepInterval {
-            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_KEEPINTVL), value: SocketOptionValue(interval))
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_KEEPINTVL), value: SocketOptionValue(clamping: interval))
         }
         if let count = options.keepCount {
-            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_KEEPCNT), value: SocketOptionValue(count))
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_KEEPCNT), value: SocketOptionValue(clamping: count))
         }
         if let timeout = options.userTimeout {
-            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_USER_TIMEOUT), value: SocketOptionValue(timeout))
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: TCP_USER_TIMEOUT), value: SocketOptionValue(clamping: timeout))
         }
         #endif
         return bootstrap

@@ -65,11 +65,13 @@ extension ConnectionParameters {
         let positive: [(String, Int?)] = [
             ("TCP_KEEPIDLE", options.keepIdle), ("TCP_KEEPINTVL", options.keepInterval), ("TCP_KEEPCNT", options.keepCount),
         ]
-        for case (let name, let value?) in positive where value < 1 {
-            throw ParametersError(key: "tcp_options", reason: "\(name) must be at least 1, got \(value)")
+        // Socket options are C ints: anything larger cannot be set.
+        let limit = Int(Int32.max)
+        for case (let name, let value?) in positive where value < 1 || value > limit {
+            throw ParametersError(key: "tcp_options", reason: "\(name) must be from 1 to \(limit), got \(value)")
         }
-        if let userTimeout = options.userTimeout, userTimeout < 0 {
-            throw ParametersError(key: "tcp_options", reason: "TCP_USER_TIMEOUT must be >= 0, got \(userTimeout)")
+        if let userTimeout = options.userTimeout, userTimeout < 0 || userTimeout > limit {
+            throw ParametersError(key: "tcp_options", reason: "TCP_USER_TIMEOUT must be from 0 to \(limit), got \(userTimeout)")
         }
     }
 

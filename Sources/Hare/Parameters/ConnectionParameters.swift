@@ -25,7 +25,7 @@ public struct ConnectionParameters: ConnectionParametersConvertible, Sendable {
     /// The largest frame the client wants, in bytes (negotiated down to the broker's limit).
     public var frameMax: UInt32
     /// The heartbeat interval in seconds: nil accepts the broker's proposal, 0 turns heartbeats
-    /// off, any other value replaces the broker's proposal.
+    /// off, any other value is negotiated with the broker's (the lower non-zero value wins).
     public var heartbeat: UInt16?
     /// Chooses the heartbeat interval from the broker's proposal (Pika's callable `heartbeat`);
     /// when set it wins over `heartbeat`.

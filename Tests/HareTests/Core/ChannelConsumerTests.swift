@@ -133,8 +133,19 @@ struct ChannelConsumerTests {
         _ = machine.received(F.deliver("c", deliveryTag: 10))
         let late = machine.received(F.header(0))
         #expect(late.unexpectedDelivery != nil)
-        // The retired consumer acked manually, so the late message is to be requeued.
-        #expect(late.unexpectedDeliveryAutoAck == .some(false))
+        // After cancel-ok nothing is remembered of the consumer.
+        #expect(late.unexpectedDeliveryAutoAck == .some(nil))
+    }
+
+    @Test("a no-wait cancel remembers the consumer's ack mode for deliveries already on their way")
+    func noWaitCancelRetires() throws {
+        var machine = try Self.consuming("c")
+        _ = try machine.send(.basicCancel(AMQP.Basic.Cancel(consumerTag: "c", noWait: true))).get()
+        #expect(machine.consumers.isEmpty)
+        #expect(machine.retiredConsumers["c"] == false)
+        _ = machine.received(F.deliver("c", deliveryTag: 10))
+        // Acked manually: the late message is to be requeued.
+        #expect(machine.received(F.header(0)).unexpectedDeliveryAutoAck == .some(false))
     }
 
     @Test("a late delivery for a never-known consumer carries no ack mode")

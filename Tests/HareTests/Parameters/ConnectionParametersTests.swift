@@ -95,6 +95,8 @@ struct ConnectionParametersTests {
         ("TCP_KEEPINTVL 0", "tcp_options", { $0.tcpOptions = TCPOptions(keepInterval: 0) }),
         ("TCP_KEEPCNT -1", "tcp_options", { $0.tcpOptions = TCPOptions(keepCount: -1) }),
         ("TCP_USER_TIMEOUT -1", "tcp_options", { $0.tcpOptions = TCPOptions(userTimeout: -1) }),
+        ("TCP_KEEPIDLE over a C int", "tcp_options", { $0.tcpOptions = TCPOptions(keepIdle: Int(Int32.max) + 1) }),
+        ("TCP_USER_TIMEOUT over a C int", "tcp_options", { $0.tcpOptions = TCPOptions(userTimeout: 1 << 40) }),
         ("empty CA file", "ssl_options", { $0.sslOptions = SSLOptions(caFile: "") }),
         ("empty certificate file", "ssl_options", { $0.sslOptions = SSLOptions(certificateFile: "") }),
         ("key without certificate", "ssl_options", { $0.sslOptions = SSLOptions(privateKeyFile: "/k.pem") }),

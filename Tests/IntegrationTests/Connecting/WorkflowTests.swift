@@ -111,6 +111,48 @@ extension Integration {
             withExtendedLifetime(listener) {}
         }
 
+        @Test("close() while opening abandons the attempt at once: onOpenError gets ConnectionOpenAborted")
+        func closeWhileOpening() async throws {
+            let listener = try SilentListener(fillBacklog: false)
+            let parameters = try Broker.parameters {
+                $0.port = listener.port
+                $0.stackTimeout = 30
+                $0.connectionAttempts = 3
+            }
+            let start = ContinuousClock.now
+            let error: any Error = try await awaitCallback("onOpenError after close()") { done in
+                let connection = SelectConnection(
+                    parameters: parameters,
+                    onOpen: { _ in done(.failure(ScenarioFailure("a silent peer opened"))) },
+                    onOpenError: { _, error in done(.success(error)) }
+                )
+                connection.ioloop.callLater(0.3) { connection.close() }
+            }
+            #expect(error is ConnectionOpenAborted, "\(error)")
+            #expect(seconds(since: start) < 3)
+            withExtendedLifetime(listener) {}
+        }
+
+        @Test("a client close that crosses the broker's close leaves the connection open")
+        func crossingChannelCloses() async throws {
+            try await CallbackFace.withChannel { connection, channel in
+                // The publish to a missing exchange makes the broker close the channel (404)
+                // while our own close is on its way: both closes cross.
+                let select = channel.channel
+                select.connection.ioloop.addCallbackThreadsafe {
+                    _ = try? select.basicPublish(exchange: Names.unique("hare-test-missing"), routingKey: "x", body: "lost")
+                    select.close()
+                }
+                let closed = try await channel.closes.next(timeout: 10)
+                #expect(closed is ChannelClosedByBroker || closed is ChannelClosedByClient, "\(closed)")
+                try await pause(0.3)
+                #expect(connection.isOpen)
+                let another = try await connection.openChannel()
+                let declared = try await another.queueDeclare("", passive: false, durable: false, exclusive: true, autoDelete: true, arguments: [:])
+                #expect(declared.queue.hasPrefix("amq.gen-"))
+            }
+        }
+
         @Test("SelectConnection runs on an existing NIO event loop group (an external loop)")
         func externalEventLoopGroup() async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
