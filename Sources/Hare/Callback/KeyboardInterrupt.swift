@@ -2,6 +2,8 @@
 /// Python's `KeyboardInterrupt` in Pika programs. The connection is untouched: close it and call
 /// `start()` again to let the close finish.
 public struct KeyboardInterrupt: Error, Sendable, CustomStringConvertible {
+    /// Creates the error.
     public init() {}
+    /// A one-line account of the error, without secrets.
     public var description: String { "KeyboardInterrupt" }
 }

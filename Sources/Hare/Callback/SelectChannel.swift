@@ -42,7 +42,11 @@ public final class SelectChannel: @unchecked Sendable {
     public var isClosed: Bool { status.withLock { $0 == .closed } }
 
     var eventLoop: any EventLoop { connection.ioloop.eventLoop }
-    var logger: Logger { connection.logger }
+    var logger: Logger {
+        var logger = connection.logger
+        logger[metadataKey: "amqp.channel"] = "\(channelNumber)"
+        return logger
+    }
 
     func didOpen(number: UInt16) {
         numberBox.withLock { $0 = number }

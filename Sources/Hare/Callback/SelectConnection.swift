@@ -20,8 +20,10 @@ import Synchronization
 public final class SelectConnection: @unchecked Sendable {
     /// The connection's I/O loop.
     public let ioloop: IOLoop
-    /// The logger; its metadata gains the broker address.
+    /// The logger; its metadata names the connection (`amqp.connection`, a number unique in the
+    /// process) and the broker (`amqp.host`).
     public let logger: Logger
+    private static let nextConnectionID = Atomic<Int>(0)
 
     enum Status: Sendable {
         case opening, open, closing, closed
@@ -75,6 +77,8 @@ public final class SelectConnection: @unchecked Sendable {
         logger: Logger = Logger(label: "hare")
     ) {
         ioloop = eventLoopGroup.map { IOLoop(eventLoop: $0.next()) } ?? IOLoop()
+        var logger = logger
+        logger[metadataKey: "amqp.connection"] = "\(Self.nextConnectionID.add(1, ordering: .relaxed).newValue)"
         self.logger = logger
         if let onOpen { onOpenCallbacks.append(onOpen) }
         if let onOpenError { onOpenErrorCallbacks.append(onOpenError) }

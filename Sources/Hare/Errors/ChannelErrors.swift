@@ -3,10 +3,13 @@ import AMQPProtocol
 /// The broker closed the channel (channel.close from the broker), for example 404 NOT_FOUND for
 /// a passive declare of a missing queue or 406 PRECONDITION_FAILED. The connection stays open.
 public struct ChannelClosedByBroker: AMQPChannelError, AMQPCloseReason, Hashable {
+    /// The AMQP reply code (404 NOT_FOUND, 320 CONNECTION_FORCED, ...).
     public var replyCode: UInt16
+    /// The reply text that comes with the code.
     public var replyText: String
     /// The class and method the broker's close names as the cause.
     public var classID: UInt16
+    /// The method id of the method that caused the close (0 when none).
     public var methodID: UInt16
 
     /// Creates the error from the broker's reply.
@@ -20,7 +23,9 @@ public struct ChannelClosedByBroker: AMQPChannelError, AMQPCloseReason, Hashable
 
 /// The application closed the channel; what pending work and close callbacks receive.
 public struct ChannelClosedByClient: AMQPChannelError, AMQPCloseReason, Hashable {
+    /// The AMQP reply code (404 NOT_FOUND, 320 CONNECTION_FORCED, ...).
     public var replyCode: UInt16
+    /// The reply text that comes with the code.
     public var replyText: String
 
     /// Creates the error from the application's close.
@@ -38,6 +43,7 @@ public struct ChannelClosedByConnection: AMQPChannelError {
     /// Creates the error.
     public init(_ connectionError: any AMQPConnectionError) { self.connectionError = connectionError }
 
+    /// A one-line account of the error, without secrets.
     public var description: String { "ChannelClosedByConnection: \(connectionError)" }
 }
 
@@ -59,6 +65,7 @@ public struct UnroutableError: AMQPChannelError, Hashable {
     public var replyText: String
     /// The exchange and routing key of the message.
     public var exchange: String
+    /// The routing key of the message.
     public var routingKey: String
 
     /// Creates the error.
@@ -69,6 +76,7 @@ public struct UnroutableError: AMQPChannelError, Hashable {
         self.routingKey = routingKey
     }
 
+    /// A one-line account of the error, without secrets.
     public var description: String {
         "UnroutableError: (\(replyCode)) \(replyText), exchange '\(exchange)', routing key '\(routingKey)'"
     }
@@ -82,6 +90,7 @@ public struct NackError: AMQPChannelError, Hashable {
     /// Creates the error.
     public init(deliveryTag: UInt64) { self.deliveryTag = deliveryTag }
 
+    /// A one-line account of the error, without secrets.
     public var description: String { "NackError: the broker refused message \(deliveryTag)" }
 }
 
@@ -93,6 +102,7 @@ public struct ConsumerCancelled: AMQPChannelError, Hashable {
     /// Creates the error.
     public init(consumerTag: String) { self.consumerTag = consumerTag }
 
+    /// A one-line account of the error, without secrets.
     public var description: String { "ConsumerCancelled: the broker cancelled consumer '\(consumerTag)'" }
 }
 
@@ -104,5 +114,6 @@ public struct DuplicateConsumerTag: AMQPChannelError, Hashable {
     /// Creates the error.
     public init(consumerTag: String) { self.consumerTag = consumerTag }
 
+    /// A one-line account of the error, without secrets.
     public var description: String { "DuplicateConsumerTag: '\(consumerTag)' is already in use on this channel" }
 }

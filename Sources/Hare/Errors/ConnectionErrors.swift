@@ -4,10 +4,13 @@ import AMQPProtocol
 /// (connection-forced) when an operator closed it, or with a hard error code after a protocol
 /// violation of the client.
 public struct ConnectionClosedByBroker: AMQPConnectionError, AMQPCloseReason, Hashable {
+    /// The AMQP reply code (404 NOT_FOUND, 320 CONNECTION_FORCED, ...).
     public var replyCode: UInt16
+    /// The reply text that comes with the code.
     public var replyText: String
     /// The class and method the broker's close names as the cause (0 when none).
     public var classID: UInt16
+    /// The method id of the method that caused the close (0 when none).
     public var methodID: UInt16
 
     /// Creates the error from the broker's reply.
@@ -21,7 +24,9 @@ public struct ConnectionClosedByBroker: AMQPConnectionError, AMQPCloseReason, Ha
 
 /// The application closed the connection; what pending work and close callbacks receive.
 public struct ConnectionClosedByClient: AMQPConnectionError, AMQPCloseReason, Hashable {
+    /// The AMQP reply code (404 NOT_FOUND, 320 CONNECTION_FORCED, ...).
     public var replyCode: UInt16
+    /// The reply text that comes with the code.
     public var replyText: String
 
     /// Creates the error from the application's close.
@@ -74,6 +79,7 @@ public struct StreamLostError: AMQPConnectionError {
         self.underlying = underlying
     }
 
+    /// A one-line account of the error, without secrets.
     public var description: String {
         if let underlying { return "StreamLostError: \(reason): \(underlying)" }
         return "StreamLostError: \(reason)"
@@ -88,6 +94,7 @@ public struct AMQPHeartbeatTimeout: AMQPConnectionError, Hashable {
     /// Creates the error.
     public init(interval: UInt16) { self.interval = interval }
 
+    /// A one-line account of the error, without secrets.
     public var description: String {
         "AMQPHeartbeatTimeout: nothing received for \(Int(interval) * 2) s (heartbeat \(interval) s)"
     }
@@ -102,6 +109,7 @@ public struct ConnectionBlockedTimeout: AMQPConnectionError, Hashable {
     /// Creates the error.
     public init(timeout: Double) { self.timeout = timeout }
 
+    /// A one-line account of the error, without secrets.
     public var description: String {
         "ConnectionBlockedTimeout: blocked by the broker for more than \(timeout) s"
     }
@@ -126,6 +134,7 @@ public struct AMQPConnectionWorkflowFailed: AMQPConnectionError {
     /// Creates the error.
     public init(errors: [any Error & Sendable]) { self.errors = errors }
 
+    /// A one-line account of the error, without secrets.
     public var description: String {
         let each = errors.map { "\($0)" }.joined(separator: "; ")
         return "AMQPConnectionWorkflowFailed: \(errors.count) attempt(s) failed: \(each)"
@@ -145,6 +154,7 @@ public struct AMQPConnectionTimeout: AMQPConnectionError, Hashable {
         self.timeout = timeout
     }
 
+    /// A one-line account of the error, without secrets.
     public var description: String { "AMQPConnectionTimeout: \(stage) took longer than \(timeout) s" }
 }
 
@@ -171,6 +181,7 @@ public struct NoFreeChannels: AMQPConnectionError, Hashable {
     /// Creates the error.
     public init(channelMax: UInt16) { self.channelMax = channelMax }
 
+    /// A one-line account of the error, without secrets.
     public var description: String { "NoFreeChannels: all \(channelMax) channels are in use" }
 }
 
@@ -197,6 +208,7 @@ public struct TLSError: AMQPConnectionError {
         self.underlying = underlying
     }
 
+    /// A one-line account of the error, without secrets.
     public var description: String {
         if let underlying { return "TLSError: \(reason): \(underlying)" }
         return "TLSError: \(reason)"
