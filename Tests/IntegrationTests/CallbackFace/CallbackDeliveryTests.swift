@@ -7,6 +7,9 @@ extension Integration {
         @Test("confirm mode: 2000 publishes, every one acked once, multiple acks included")
         func confirms() async throws { try await DeliveryScenarios.confirmEveryPublish(CallbackFace.self) }
 
+        @Test("confirm mode: a full queue with reject-publish nacks, the nack names the refused publishes")
+        func nacks() async throws { try await DeliveryScenarios.nackedPublishes(CallbackFace.self) }
+
         @Test("an unroutable mandatory publish reaches the return callback (312)")
         func mandatoryReturn() async throws { try await DeliveryScenarios.mandatoryReturn(CallbackFace.self) }
 

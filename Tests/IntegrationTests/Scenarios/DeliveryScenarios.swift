@@ -25,6 +25,28 @@ enum DeliveryScenarios {
         }
     }
 
+    /// Confirm mode with a broker that refuses: a queue holding at most one message with
+    /// `x-overflow: reject-publish` acks the first publish and nacks the next two.
+    static func nackedPublishes<Face: TestFace>(_: Face.Type) async throws {
+        try await Face.withChannel { _, channel in
+            let queue = Names.unique("hare-test-nacks")
+            _ = try await channel.queueDeclare(queue, arguments: ["x-max-length": .int64(1), "x-overflow": .string("reject-publish")])
+            try await channel.confirmSelect()
+            let numbers = try await channel.publish((1...3).map { OutgoingMessage(routingKey: queue, "message \($0)") })
+            #expect(numbers == [1, 2, 3])
+            var acked: Set<UInt64> = []
+            var nacked: Set<UInt64> = []
+            while acked.count + nacked.count < 3 {
+                let confirm = try await channel.nextConfirm(timeout: 10)
+                for tag in confirm.deliveryTags {
+                    if confirm.isAck { acked.insert(tag) } else { nacked.insert(tag) }
+                }
+            }
+            #expect(acked == [1])
+            #expect(nacked == [2, 3])
+        }
+    }
+
     /// An unroutable mandatory publish comes back through the return callback with 312 NO_ROUTE,
     /// its properties and body.
     static func mandatoryReturn<Face: TestFace>(_: Face.Type) async throws {
