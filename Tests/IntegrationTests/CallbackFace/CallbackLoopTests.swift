@@ -72,6 +72,25 @@ extension Integration {
             }
         }
 
+        @Test("ioloop.callLater runs on the loop after its delay; removeTimeout cancels one")
+        func callLaterAndRemoveTimeout() async throws {
+            try await CallbackFace.withConnection { connection in
+                let ioloop = connection.connection.ioloop
+                let fired = Mailbox<String>("a callLater callback")
+                let start = ContinuousClock.now
+                let cancelled = ioloop.callLater(0.2) { fired.put("cancelled") }
+                ioloop.callLater(0.3) {
+                    #expect(ioloop.eventLoop.inEventLoop)
+                    fired.put("kept")
+                }
+                ioloop.removeTimeout(cancelled)
+                #expect(try await fired.next(timeout: 5) == "kept")
+                #expect(ContinuousClock.now - start >= .milliseconds(300))
+                try await pause(0.2)
+                #expect(fired.drain().isEmpty, "the removed timeout ran")
+            }
+        }
+
         @Test("ioloop.start() parks the caller until stop(), and returns once the connection closed")
         func startStop() async throws {
             try await CallbackFace.withConnection { connection in
