@@ -72,6 +72,11 @@ let package = Package(
             path: "Examples/RoundTrip"
         ),
         .executableTarget(
+            name: "blocking-example",
+            dependencies: ["Hare", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/BlockingScript"
+        ),
+        .executableTarget(
             name: "seed-ioloop",
             dependencies: ["Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
             path: "Examples/SeedIOLoop"

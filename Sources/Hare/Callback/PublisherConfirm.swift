@@ -9,6 +9,14 @@ public struct PublisherConfirm: Sendable, Hashable {
     /// Every publish sequence number this confirm resolves, ascending.
     public var deliveryTags: [UInt64]
 
+    /// Creates a confirm (for tests and adapters; the channel makes them from the broker's).
+    public init(isAck: Bool, deliveryTag: UInt64, multiple: Bool, deliveryTags: [UInt64]) {
+        self.isAck = isAck
+        self.deliveryTag = deliveryTag
+        self.multiple = multiple
+        self.deliveryTags = deliveryTags
+    }
+
     init(_ event: ConfirmEvent) {
         isAck = event.ack
         deliveryTag = event.deliveryTag

@@ -1,0 +1,26 @@
+// A script with Hare's blocking face: connect, declare, publish with confirms, get it back.
+// Run: HARE_TEST_URL=amqp://guest:guest@127.0.0.1:5672/ swift run blocking-example
+import Hare
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+let url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
+do {
+    let connection = try BlockingConnection(URLParameters(url))
+    let channel = try connection.channel()
+    let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
+    try channel.confirmDelivery()
+    try channel.basicPublish(exchange: "", routingKey: queue, body: "Hello from a blocking script")  // returns once acked
+    if let message = try channel.basicGet(queue: queue, autoAck: true) {
+        print("got: \(String(buffer: message.body))")
+    }
+    try connection.close()
+} catch {
+    print("failed: \(error)")
+    exit(1)
+}

@@ -1,0 +1,43 @@
+import Dispatch
+import Synchronization
+
+/// One answer a blocking call waits for: the first `resolve` wins, later ones are ignored.
+/// The loop resolves it; the calling thread waits, bounded.
+final class Completion<Value>: @unchecked Sendable {
+    private let result = Mutex<Unchecked<Result<Value, any Error>?>>(Unchecked(nil))
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    /// Sets the answer (from any thread) unless one was set already.
+    func resolve(_ outcome: Result<Value, any Error>) {
+        let boxed = Unchecked(Optional(outcome))
+        let first = result.withLock { slot -> Bool in
+            guard slot.value == nil else { return false }
+            slot = boxed
+            return true
+        }
+        if first { semaphore.signal() }
+    }
+
+    /// Waits for the answer at most `seconds`; throws `BlockingCallTimeout(operation)` after
+    /// that, or the error the answer carries.
+    func wait(seconds: Double, operation: String) throws -> Value {
+        let bounded = seconds.isFinite && seconds < 1e9 ? Swift.max(seconds, 0) : 1e9
+        if semaphore.wait(timeout: .now() + .nanoseconds(Int(bounded * 1e9))) == .timedOut {
+            resolve(.failure(BlockingCallTimeout(operation: operation, seconds: seconds)))
+        }
+        // Resolved by now: either by the loop or by the timeout above.
+        let outcome = result.withLock { $0 }
+        switch outcome.value {
+        case .success(let value): return value
+        case .failure(let error): throw error
+        case nil: throw BlockingCallTimeout(operation: operation, seconds: seconds)
+        }
+    }
+}
+
+/// A value a lock protects, whose type is not `Sendable` (closures and results of the
+/// application's types): only ever touched under that lock.
+struct Unchecked<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
