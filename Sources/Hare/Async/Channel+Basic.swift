@@ -1,0 +1,60 @@
+import AMQPProtocol
+import NIOCore
+
+/// basic.qos, basic.get, basic.recover and acknowledgements (Pika's `basic_*`).
+extension Channel {
+    /// Limits unacknowledged deliveries (basic.qos): `prefetchCount` messages and
+    /// `prefetchSize` bytes (0: no limit), per consumer, or per channel when `globalQos`.
+    @discardableResult
+    public func basicQos(prefetchSize: UInt32 = 0, prefetchCount: UInt16 = 0, globalQos: Bool = false) async throws -> AMQP.Basic.QosOk {
+        try await call { select, done in
+            select.basicQos(prefetchSize: prefetchSize, prefetchCount: prefetchCount, globalQos: globalQos, callback: done)
+        }
+    }
+
+    /// Fetches one message (basic.get); nil when the queue is empty.
+    public func basicGet(queue: String, autoAck: Bool = false) async throws -> BasicGetMessage? {
+        try await call { select, done in select.basicGet(queue: queue, autoAck: autoAck, callback: done) }
+    }
+
+    /// Asks the broker to redeliver unacknowledged messages (basic.recover).
+    @discardableResult
+    public func basicRecover(requeue: Bool = false) async throws -> AMQP.Basic.RecoverOk {
+        try await call { select, done in select.basicRecover(requeue: requeue, callback: done) }
+    }
+
+    /// Acknowledges a delivery (basic.ack); with `multiple`, every one up to `deliveryTag`.
+    /// Returns once the frame is handed to the connection.
+    ///
+    /// - Throws: `ChannelWrongStateError` when the channel is closed or closing.
+    public func basicAck(deliveryTag: UInt64 = 0, multiple: Bool = false) async throws {
+        try await acknowledge(.basicAck(AMQP.Basic.Ack(deliveryTag: deliveryTag, multiple: multiple)))
+    }
+
+    /// Refuses deliveries (basic.nack, a RabbitMQ extension); `requeue` puts them back.
+    ///
+    /// - Throws: `ChannelWrongStateError` when the channel is closed or closing.
+    public func basicNack(deliveryTag: UInt64 = 0, multiple: Bool = false, requeue: Bool = true) async throws {
+        try await acknowledge(.basicNack(AMQP.Basic.Nack(deliveryTag: deliveryTag, multiple: multiple, requeue: requeue)))
+    }
+
+    /// Refuses one delivery (basic.reject); `requeue` puts it back.
+    ///
+    /// - Throws: `ChannelWrongStateError` when the channel is closed or closing.
+    public func basicReject(deliveryTag: UInt64, requeue: Bool = true) async throws {
+        try await acknowledge(.basicReject(AMQP.Basic.Reject(deliveryTag: deliveryTag, requeue: requeue)))
+    }
+
+    private func acknowledge(_ method: AMQP.Method) async throws {
+        try await onLoop { [self] in try acknowledgeOnLoop(method) }
+    }
+
+    /// Writes an ack, nack or reject now. Loop only.
+    func acknowledgeOnLoop(_ method: AMQP.Method) throws {
+        try checkOpen(method.name)
+        guard let handler = select.connection.handler else {
+            throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
+        }
+        try handler.acknowledge(method, channel: select.channelNumber)
+    }
+}

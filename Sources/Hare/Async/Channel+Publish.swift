@@ -1,0 +1,114 @@
+import AMQPProtocol
+import NIOCore
+
+/// Publishing: `basicPublish` hands the message to the connection; `publish` (confirm mode)
+/// waits for the broker's confirm.
+extension Channel {
+    /// Publishes a message (basic.publish with its header and body frames) and returns once the
+    /// frames are handed to the connection, on its loop (they are flushed at the end of the loop
+    /// turn). The frames of one message are never interleaved with another's, whatever the
+    /// number of tasks publishing at once.
+    ///
+    /// - Returns: the publish sequence number in confirm mode, nil otherwise.
+    /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
+    ///   `AMQPProtocolError` when a value cannot be encoded (nothing is sent then).
+    @discardableResult
+    public func basicPublish(
+        exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) async throws -> UInt64? {
+        try await onLoop { [self] in
+            try publishOnLoop(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
+        }
+    }
+
+    /// Publishes a message whose body is the UTF-8 of `body`.
+    @discardableResult
+    public func basicPublish(
+        exchange: String, routingKey: String, body: String, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) async throws -> UInt64? {
+        try await basicPublish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(string: body), properties: properties, mandatory: mandatory)
+    }
+
+    /// Publishes a message whose body is `body`'s bytes.
+    @discardableResult
+    public func basicPublish(
+        exchange: String, routingKey: String, body: some Sequence<UInt8>, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) async throws -> UInt64? {
+        try await basicPublish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(bytes: body), properties: properties, mandatory: mandatory)
+    }
+
+    /// Publishes a message in confirm mode and waits for the broker's confirm. Any number of
+    /// publishes may wait at once, from any number of tasks (a confirm window); each is resolved
+    /// by the ack or nack that covers its sequence number (one `multiple` ack resolves many).
+    ///
+    /// A mandatory message that no queue takes comes back (basic.return) just before its ack.
+    /// The return is matched to the oldest mandatory publish still awaiting its confirm with the
+    /// same exchange, routing key and body (RabbitMQ handles a channel's publishes in order), and
+    /// that publish throws `UnroutableError` when its ack comes.
+    ///
+    /// - Throws: `NackError` when the broker refuses the message, `UnroutableError` when a
+    ///   mandatory message comes back, `ChannelWrongStateError` outside confirm mode (call
+    ///   `confirmSelect()` first; nothing is sent) or on a closed channel, the channel's close
+    ///   reason when it closes before the confirm, and `CancellationError` when the task is
+    ///   cancelled (the message may still have been published).
+    public func publish(
+        exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) async throws {
+        let box = LoopConfined(value: self)
+        try await awaitReply { (waiter: ReplyWaiter<Void>) in
+            eventLoop.execute {
+                let channel = box.value
+                do {
+                    guard channel.state.value.confirmMode else {
+                        throw ChannelWrongStateError(reason: "publish(...) waits for a confirm: call confirmSelect() first")
+                    }
+                    guard let number = try channel.publishOnLoop(
+                        exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
+                    ) else {
+                        throw ChannelWrongStateError(reason: "basic.publish got no sequence number in confirm mode")
+                    }
+                    channel.state.value.confirmWaiters[number] = waiter
+                } catch {
+                    waiter.resolve(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// Publishes, in confirm mode, a message whose body is the UTF-8 of `body`, and waits for its
+    /// confirm.
+    public func publish(
+        exchange: String, routingKey: String, body: String, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) async throws {
+        try await publish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(string: body), properties: properties, mandatory: mandatory)
+    }
+
+    /// Publishes, in confirm mode, a message whose body is `body`'s bytes, and waits for its
+    /// confirm.
+    public func publish(
+        exchange: String, routingKey: String, body: some Sequence<UInt8>, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
+        mandatory: Bool = false
+    ) async throws {
+        try await publish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(bytes: body), properties: properties, mandatory: mandatory)
+    }
+
+    /// Publishes now; remembers a mandatory publish in confirm mode for return matching. Loop
+    /// only.
+    func publishOnLoop(
+        exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties, mandatory: Bool
+    ) throws -> UInt64? {
+        try checkOpen("basic.publish")
+        let number = try select.basicPublish(
+            exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
+        )
+        if mandatory, let number {
+            state.value.mandatory.append(.init(sequenceNumber: number, exchange: exchange, routingKey: routingKey, body: body))
+        }
+        return number
+    }
+}

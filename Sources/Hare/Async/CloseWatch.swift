@@ -1,0 +1,51 @@
+import Synchronization
+
+/// The end of a connection or a channel, awaited from any task: `wait()` returns why it ended,
+/// at once when it already has.
+final class CloseWatch: Sendable {
+    private struct State {
+        var reason: (any Error)?
+        var waiters: [UInt64: CheckedContinuation<any Error, Never>] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Why it ended, or nil while it has not.
+    var reason: (any Error)? { state.withLock { $0.reason } }
+
+    /// Records the end (the first call counts) and wakes every waiter.
+    func finish(_ reason: any Error) {
+        let waiters = state.withLock { state -> [CheckedContinuation<any Error, Never>] in
+            guard state.reason == nil else { return [] }
+            state.reason = reason
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: reason) }
+    }
+
+    /// Waits for the end. With `cancellable`, a cancelled task gets `CancellationError` as the
+    /// answer at once.
+    func wait(cancellable: Bool = true) async -> any Error {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<any Error, Never>) in
+                let now = state.withLock { state -> (any Error)? in
+                    if let reason = state.reason { return reason }
+                    if cancellable && Task.isCancelled { return CancellationError() }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            guard cancellable else { return }
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: CancellationError())
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Testing
+
+extension Integration {
+    /// Interop with Pika (scripts/pika-peer.py) through the async face.
+    @Suite("Async face: interop with Pika")
+    struct AsyncPikaInteropTests {
+        @Test("Pika publishes every property and field type; Hare reads each value")
+        func pikaToHare() async throws { try await PikaInteropScenarios.pikaToHare(AsyncFace.self) }
+
+        @Test("Hare publishes every property and field value; Pika reads each value")
+        func hareToPika() async throws { try await PikaInteropScenarios.hareToPika(AsyncFace.self) }
+    }
+}
