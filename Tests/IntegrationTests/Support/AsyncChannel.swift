@@ -4,7 +4,7 @@ import NIOCore
 
 /// A `Hare.Channel` behind the scenario protocol: every call is bounded by a timeout; close,
 /// return, confirm and broker-cancel events feed mailboxes.
-final class AsyncChannel: FaceChannel {
+final class AsyncChannel: FaceChannel, MailboxFed {
     /// The channel under test.
     let channel: Hare.Channel
     let closes = Mailbox<any Error>("the channel's end (closed())")
@@ -108,13 +108,7 @@ final class AsyncChannel: FaceChannel {
 
     func get(_ queue: String, autoAck: Bool) async throws -> ReceivedMessage? {
         let message = try await run("basic.get") { try await $0.basicGet(queue: queue, autoAck: autoAck) }
-        return message.map { message in
-            ReceivedMessage(
-                consumerTag: nil, deliveryTag: message.method.deliveryTag, redelivered: message.method.redelivered,
-                exchange: message.method.exchange, routingKey: message.method.routingKey, properties: message.properties,
-                body: message.body
-            )
-        }
+        return message.map(ReceivedMessage.init)
     }
 
     /// Starts a consumer and a task that moves its deliveries to a mailbox; a broker cancel
@@ -157,18 +151,6 @@ final class AsyncChannel: FaceChannel {
 
     func confirmSelect() async throws {
         _ = try await run("confirm.select") { try await $0.confirmSelect() }
-    }
-
-    func nextConfirm(timeout: Double) async throws -> PublisherConfirm {
-        try await confirms.next(timeout: timeout)
-    }
-
-    func nextReturn(timeout: Double) async throws -> ReturnedMessage {
-        try await returns.next(timeout: timeout)
-    }
-
-    func nextBrokerCancel(timeout: Double) async throws -> String {
-        try await brokerCancels.next(timeout: timeout)
     }
 
     func txSelect() async throws { _ = try await run("tx.select") { try await $0.txSelect() } }

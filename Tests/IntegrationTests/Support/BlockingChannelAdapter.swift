@@ -6,7 +6,7 @@ import Hare
 /// thread. In confirm mode each publish waits for its confirm (as Pika's blocking publish
 /// does); the adapter turns the outcome into the `PublisherConfirm` the scenarios read: a
 /// return means an ack, `NackError` a nack of that sequence number.
-final class BlockingFaceChannel: FaceChannel, @unchecked Sendable {
+final class BlockingFaceChannel: FaceChannel, MailboxFed, @unchecked Sendable {
     let channel: BlockingChannel
     let owner: BlockingFaceConnection
     let returns = Mailbox<ReturnedMessage>("a returned message")
@@ -142,13 +142,7 @@ final class BlockingFaceChannel: FaceChannel, @unchecked Sendable {
 
     func get(_ queue: String, autoAck: Bool) async throws -> ReceivedMessage? {
         let message = try await run { try $0.basicGet(queue: queue, autoAck: autoAck) }
-        return message.map { message in
-            ReceivedMessage(
-                consumerTag: nil, deliveryTag: message.method.deliveryTag, redelivered: message.method.redelivered,
-                exchange: message.method.exchange, routingKey: message.method.routingKey, properties: message.properties,
-                body: message.body
-            )
-        }
+        return message.map(ReceivedMessage.init)
     }
 
     func consume(_ queue: String, autoAck: Bool, exclusive: Bool) async throws -> TestConsumer {
@@ -195,18 +189,6 @@ final class BlockingFaceChannel: FaceChannel, @unchecked Sendable {
     func confirmSelect() async throws {
         _ = try await run { try $0.confirmDelivery() }
         nextSequence.withLock { $0 = $0 ?? 1 }
-    }
-
-    func nextConfirm(timeout: Double) async throws -> PublisherConfirm {
-        try await confirms.next(timeout: timeout)
-    }
-
-    func nextReturn(timeout: Double) async throws -> ReturnedMessage {
-        try await returns.next(timeout: timeout)
-    }
-
-    func nextBrokerCancel(timeout: Double) async throws -> String {
-        try await brokerCancels.next(timeout: timeout)
     }
 
     // MARK: Transactions, flow, close

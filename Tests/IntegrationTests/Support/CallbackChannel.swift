@@ -4,7 +4,7 @@ import NIOCore
 
 /// A `SelectChannel` behind the scenario protocol: each RPC's completion callback resumes the
 /// waiting test; close, return, cancel and confirm callbacks feed mailboxes.
-final class CallbackChannel: FaceChannel {
+final class CallbackChannel: FaceChannel, MailboxFed {
     /// The channel under test.
     let channel: SelectChannel
     let checker: LoopChecker
@@ -155,13 +155,7 @@ final class CallbackChannel: FaceChannel {
         let message: BasicGetMessage? = try await rpc("basic.get \(queue)") { done in
             channel.basicGet(queue: queue, autoAck: autoAck, callback: done)
         }
-        return message.map { message in
-            ReceivedMessage(
-                consumerTag: nil, deliveryTag: message.method.deliveryTag, redelivered: message.method.redelivered,
-                exchange: message.method.exchange, routingKey: message.method.routingKey, properties: message.properties,
-                body: message.body
-            )
-        }
+        return message.map(ReceivedMessage.init)
     }
 
     func consume(_ queue: String, autoAck: Bool, exclusive: Bool) async throws -> TestConsumer {
@@ -225,18 +219,6 @@ final class CallbackChannel: FaceChannel {
                 callback: done
             )
         }
-    }
-
-    func nextConfirm(timeout: Double) async throws -> PublisherConfirm {
-        try await confirms.next(timeout: timeout)
-    }
-
-    func nextReturn(timeout: Double) async throws -> ReturnedMessage {
-        try await returns.next(timeout: timeout)
-    }
-
-    func nextBrokerCancel(timeout: Double) async throws -> String {
-        try await brokerCancels.next(timeout: timeout)
     }
 
     // MARK: Transactions, flow, close

@@ -271,3 +271,28 @@ extension FaceChannel {
     func nextBrokerCancel() async throws -> String { try await nextBrokerCancel(timeout: 10) }
     func closeReason() async throws -> any Error { try await closeReason(timeout: 10) }
 }
+
+/// An adapter that feeds the channel's confirms, returns and broker cancels into mailboxes gets
+/// the `next...` requirements of `FaceChannel` from them.
+protocol MailboxFed {
+    var confirms: Mailbox<PublisherConfirm> { get }
+    var returns: Mailbox<ReturnedMessage> { get }
+    var brokerCancels: Mailbox<String> { get }
+}
+
+extension MailboxFed {
+    func nextConfirm(timeout: Double) async throws -> PublisherConfirm { try await confirms.next(timeout: timeout) }
+    func nextReturn(timeout: Double) async throws -> ReturnedMessage { try await returns.next(timeout: timeout) }
+    func nextBrokerCancel(timeout: Double) async throws -> String { try await brokerCancels.next(timeout: timeout) }
+}
+
+extension ReceivedMessage {
+    /// A message fetched with basic.get.
+    init(_ message: BasicGetMessage) {
+        self.init(
+            consumerTag: nil, deliveryTag: message.method.deliveryTag, redelivered: message.method.redelivered,
+            exchange: message.method.exchange, routingKey: message.method.routingKey, properties: message.properties,
+            body: message.body
+        )
+    }
+}
