@@ -117,6 +117,11 @@ let package = Package(
             path: "Examples/Tutorials/RPC"
         ),
         .executableTarget(
+            name: "async-tutorials",
+            dependencies: ["ExampleSupport", "Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/AsyncTutorials"
+        ),
+        .executableTarget(
             name: "protocol-roundtrip",
             dependencies: [
                 "AMQPProtocol",
