@@ -28,9 +28,17 @@ extension AMQPCloseReason {
 public protocol AMQPReasonedError: AMQPError {
     /// What happened.
     var reason: String { get }
+    /// The lower-level error behind it (an I/O or TLS error), when there is one.
+    var underlying: (any Error & Sendable)? { get }
 }
 
 extension AMQPReasonedError {
-    /// The type's name and the reason: `ProbableAuthenticationError: ...`.
-    public var description: String { "\(Self.self): \(reason)" }
+    /// No lower-level error, unless the type has one.
+    public var underlying: (any Error & Sendable)? { nil }
+
+    /// The type's name, the reason and any lower-level error: `StreamLostError: ...: ...`.
+    public var description: String {
+        if let underlying { return "\(Self.self): \(reason): \(underlying)" }
+        return "\(Self.self): \(reason)"
+    }
 }

@@ -67,7 +67,7 @@ public struct IncompatibleProtocolError: AMQPConnectionError, AMQPReasonedError,
 }
 
 /// The TCP or TLS stream ended or failed under an open (or opening) connection.
-public struct StreamLostError: AMQPConnectionError {
+public struct StreamLostError: AMQPConnectionError, AMQPReasonedError {
     /// What happened to the stream.
     public var reason: String
     /// The underlying I/O error, when there was one.
@@ -77,12 +77,6 @@ public struct StreamLostError: AMQPConnectionError {
     public init(reason: String, underlying: (any Error & Sendable)? = nil) {
         self.reason = reason
         self.underlying = underlying
-    }
-
-    /// A one-line account of the error, without secrets.
-    public var description: String {
-        if let underlying { return "StreamLostError: \(reason): \(underlying)" }
-        return "StreamLostError: \(reason)"
     }
 }
 
@@ -196,7 +190,7 @@ public struct AuthenticationError: AMQPConnectionError, AMQPReasonedError, Hasha
 
 /// The TLS handshake with the broker failed: its certificate was not trusted or does not name
 /// the host, the broker refused the client certificate, or no common TLS version was found.
-public struct TLSError: AMQPConnectionError {
+public struct TLSError: AMQPConnectionError, AMQPReasonedError {
     /// What failed.
     public var reason: String
     /// The TLS library's error.
@@ -206,12 +200,6 @@ public struct TLSError: AMQPConnectionError {
     public init(reason: String, underlying: (any Error & Sendable)? = nil) {
         self.reason = reason
         self.underlying = underlying
-    }
-
-    /// A one-line account of the error, without secrets.
-    public var description: String {
-        if let underlying { return "TLSError: \(reason): \(underlying)" }
-        return "TLSError: \(reason)"
     }
 }
 
