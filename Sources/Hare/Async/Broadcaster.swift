@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Fans events out to every `AsyncStream` subscribed so far. Each subscriber sees the events
 /// that come after it subscribed, keeps at most `limit` unread ones (the oldest are dropped
@@ -10,7 +9,7 @@ final class Broadcaster<Element: Sendable>: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Guarded(State())
     private let limit: Int
 
     init(limit: Int) {

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The end of a connection or a channel, awaited from any task: `wait()` returns why it ended,
 /// at once when it already has.
@@ -9,7 +8,7 @@ final class CloseWatch: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     /// Why it ended, or nil while it has not.
     var reason: (any Error)? { state.withLock { $0.reason } }

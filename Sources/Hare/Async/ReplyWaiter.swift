@@ -1,4 +1,3 @@
-import Synchronization
 
 /// One answer a task waits for: the first of the answer and the task's cancellation wins, and
 /// whatever comes second is dropped. An answer that comes after a cancellation is simply
@@ -11,7 +10,7 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
         case done
     }
 
-    private let state = Mutex(State.idle)
+    private let state = Guarded(State.idle)
 
     /// Installs the continuation; false (and the continuation resumed with `CancellationError`)
     /// when the task was cancelled already.

@@ -1,6 +1,5 @@
 import AMQPProtocol
 import NIOCore
-import Synchronization
 
 /// Pika's `BlockingChannel`: a channel of a `BlockingConnection` whose every method waits for
 /// the broker's reply and returns it (`try channel.queueDeclare(queue: "")` returns
@@ -45,7 +44,7 @@ public final class BlockingChannel: @unchecked Sendable {
     /// The connection the channel belongs to.
     public let connection: BlockingConnection
     let core: BlockingCore
-    let state = Mutex(State())
+    let state = Guarded(State())
     // Touched on the loop only.
     var pendingConfirms: [UInt64: PendingConfirm] = [:]
     // Touched on the application's thread only.

@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import Synchronization
 
 /// The state a `BlockingConnection`, its channels and the loop-side callbacks share: the
 /// queue of events waiting for the application's thread, the gate every wait sleeps on, the
@@ -36,7 +35,7 @@ final class BlockingCore: @unchecked Sendable {
     let logger: Logger
     /// The bound of every RPC and confirm wait, in seconds.
     let rpcTimeout: Double
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     init(eventLoop: any EventLoop, logger: Logger, rpcTimeout: Double) {
         self.eventLoop = eventLoop

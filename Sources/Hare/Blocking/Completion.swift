@@ -1,10 +1,9 @@
 import Dispatch
-import Synchronization
 
 /// One answer a blocking call waits for: the first `resolve` wins, later ones are ignored.
 /// The loop resolves it; the calling thread waits, bounded.
 final class Completion<Value>: @unchecked Sendable {
-    private let result = Mutex<Unchecked<Result<Value, any Error>?>>(Unchecked(nil))
+    private let result = Guarded<Unchecked<Result<Value, any Error>?>>(Unchecked(nil))
     private let semaphore = DispatchSemaphore(value: 0)
 
     /// Sets the answer (from any thread) unless one was set already.

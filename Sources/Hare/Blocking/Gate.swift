@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// A condition variable for the blocking face: threads wait until a condition they check
 /// holds, and `notifyAll()` wakes every waiter to check again. A waiter registers before it
@@ -10,7 +9,7 @@ final class Gate: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     /// Waits until `condition()` holds or `deadline` passes (nil: no deadline); returns whether
     /// the condition holds.

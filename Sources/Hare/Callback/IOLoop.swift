@@ -1,7 +1,6 @@
 import Dispatch
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// The I/O loop of a `SelectConnection` (Pika's `connection.ioloop`).
 ///
@@ -25,7 +24,7 @@ public final class IOLoop: Sendable {
         var ended = false
     }
 
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     /// A loop on a thread of its own.
     init() {

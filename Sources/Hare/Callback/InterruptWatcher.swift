@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +21,7 @@ final class InterruptWatcher: Sendable {
         var previous: (@convention(c) (Int32) -> Void)?
     }
 
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     /// Starts calling `listener` on SIGINT; returns a token for `remove`.
     func add(_ listener: @escaping @Sendable () -> Void) -> Int {

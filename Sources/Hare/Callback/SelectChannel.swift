@@ -1,7 +1,6 @@
 import AMQPProtocol
 import Logging
 import NIOCore
-import Synchronization
 
 /// A channel of a `SelectConnection` (Pika's `pika.channel.Channel`): every method returns at
 /// once and reports through callbacks on the connection's loop.
@@ -18,8 +17,8 @@ public final class SelectChannel: @unchecked Sendable {
         case opening, open, closing, closed
     }
 
-    let status = Mutex(Status.opening)
-    let numberBox = Mutex<UInt16>(0)
+    let status = Guarded(Status.opening)
+    let numberBox = Guarded<UInt16>(0)
     // Everything below is touched on the loop only.
     var consumers: [String: (SelectChannel, AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer) -> Void] = [:]
     var onCloseCallbacks: [(SelectChannel, any Error) -> Void] = []

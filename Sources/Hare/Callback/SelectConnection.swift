@@ -29,7 +29,7 @@ public final class SelectConnection: @unchecked Sendable {
         case opening, open, closing, closed
     }
 
-    let status = Mutex(Status.opening)
+    let status = Guarded(Status.opening)
     // Everything below is touched on the loop only.
     var handler: AMQPConnectionHandler?
     var channels: [UInt16: SelectChannel] = [:]
@@ -40,7 +40,7 @@ public final class SelectConnection: @unchecked Sendable {
     var onUnblockedCallbacks: [(SelectConnection, AMQP.Connection.Unblocked) -> Void] = []
     var workflow: ConnectionWorkflow?
     /// What the handshake learned, readable from any thread.
-    let negotiated = Mutex<(limits: NegotiatedLimits?, serverProperties: FieldTable)>((nil, FieldTable()))
+    let negotiated = Guarded<(limits: NegotiatedLimits?, serverProperties: FieldTable)>((nil, FieldTable()))
 
     /// Opens a connection with one parameter set (`ConnectionParameters` or `URLParameters`).
     ///

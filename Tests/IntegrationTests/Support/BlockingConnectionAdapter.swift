@@ -2,7 +2,6 @@ import AMQPProtocol
 import Dispatch
 import Foundation
 import Hare
-import Synchronization
 import Testing
 
 /// The blocking face (`BlockingConnection` / `BlockingChannel`) behind the scenario protocols.
@@ -26,11 +25,11 @@ final class BlockingWorker: @unchecked Sendable {
         var connection: BlockingConnection?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     /// The worker's thread, to check that callbacks run on it.
-    private let threadID = Mutex<ObjectIdentifier?>(nil)
+    private let threadID = Locked<ObjectIdentifier?>(nil)
 
     init(name: String) {
         let thread = Thread { [self] in runLoop() }

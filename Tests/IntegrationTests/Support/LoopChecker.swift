@@ -1,11 +1,10 @@
 import NIOCore
-import Synchronization
 import Testing
 
 /// Records every callback of the callback face that ran off its connection's loop thread (the
 /// face promises that every callback runs on the loop). Checked when the connection is released.
 final class LoopChecker: Sendable {
-    private let offenders = Mutex<[String]>([])
+    private let offenders = Locked<[String]>([])
 
     /// Notes `callback` unless it runs on `eventLoop`, the connection's loop.
     func check(_ eventLoop: any EventLoop, _ callback: String) {

@@ -1,12 +1,12 @@
 import Dispatch
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Resolves a continuation once: the first of a callback and a timeout wins.
 final class OneShot<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
+    private let continuation: Locked<CheckedContinuation<Value, any Error>?>
 
     init(_ continuation: CheckedContinuation<Value, any Error>) {
-        self.continuation = Mutex(continuation)
+        self.continuation = Locked(continuation)
     }
 
     func resolve(_ result: Result<Value, any Error>) {
@@ -48,7 +48,7 @@ final class Mailbox<Element: Sendable>: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// What the mailbox holds, for timeout messages.
     let name: String
 
@@ -115,19 +115,20 @@ func pause(_ seconds: Double) async throws {
     try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
 }
 
-/// A value shared between callbacks and the test, behind a lock.
+/// A value shared between callbacks and the test, behind a lock. A pthread lock (not
+/// `Synchronization.Mutex`), so that the thread sanitizer sees the ordering it gives.
 final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
+    private let box: NIOLockedValueBox<Value>
 
     init(_ value: Value) {
-        mutex = Mutex(value)
+        box = NIOLockedValueBox(value)
     }
 
     /// Runs `body` with the value locked.
-    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T {
-        mutex.withLock { body(&$0) }
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        try box.withLockedValue(body)
     }
 
     /// The current value.
-    var value: Value { mutex.withLock { $0 } }
+    var value: Value { box.withLockedValue { $0 } }
 }
