@@ -11,9 +11,18 @@ extension BlockingChannel {
         }
     }
 
-    /// Fetches one message (basic.get); nil when the queue is empty.
+    /// Fetches one message (basic.get); nil when the queue is empty. A message that arrives
+    /// after the wait timed out (`BlockingCallTimeout`) is rejected with requeue, so it is not
+    /// left unacknowledged (with `autoAck` it is lost).
     public func basicGet(queue: String, autoAck: Bool = false) throws -> BasicGetMessage? {
-        try call("basic.get") { select, done in select.basicGet(queue: queue, autoAck: autoAck, callback: done) }
+        let select = selectChannel
+        return try core.perform("basic.get") { (completion: Completion<BasicGetMessage?>) in
+            select.basicGet(queue: queue, autoAck: autoAck) { result in
+                // A message that comes after the wait timed out goes back to the queue.
+                guard !completion.resolve(result), !autoAck, case .success(let message?) = result else { return }
+                select.basicReject(deliveryTag: message.method.deliveryTag, requeue: true)
+            }
+        }
     }
 
     /// Acknowledges deliveries (basic.ack): `deliveryTag`, or every one up to it when

@@ -8,8 +8,9 @@ extension BlockingChannel {
     /// `inactivityTimeout` seconds pass without a message, like Pika's. One generator consumer
     /// per channel: calling `consume` again with the same queue and flags returns a sequence
     /// over the same consumer. The sequence ends when the broker cancels the consumer, the
-    /// channel closes (see `closeReason`) or `cancel()` is called. While it waits, the
-    /// connection's other callbacks run.
+    /// channel closes (see `closeReason`) or `cancel()` is called; its `nextMessage()` throws
+    /// the close error instead, like Pika's generator. While it waits, the connection's other
+    /// callbacks run. `getWaitingMessageCount()` tells how many messages it holds.
     ///
     /// ```swift
     /// for case let (deliver, properties, body)? in try channel.consume(queue: "work") {
@@ -95,12 +96,20 @@ extension BlockingChannel {
         return pending.count
     }
 
-    /// The next message of the generator, nil on inactivity; `.none` when it ended.
-    func nextGenerated(inactivityTimeout: Double?) -> (AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer)?? {
-        if core.eventLoop.inEventLoop {
-            core.logger.error("a consume sequence was iterated on the connection's event loop; it ends")
-            return .none
-        }
+    /// How many messages the `consume` generator holds that reached the client but were not
+    /// yielded yet (Pika's `get_waiting_message_count`); 0 when no generator is active.
+    public func getWaitingMessageCount() -> Int {
+        state.withLock { state in state.generator.map { $0.buffer.count - $0.head } ?? 0 }
+    }
+
+    /// The next message of the generator, nil on inactivity; `.none` when it ended (`cancel()`,
+    /// a broker cancel).
+    ///
+    /// - Throws: `BlockingCallOnEventLoopError` on the connection's loop; the channel's close
+    ///   reason when it closed, the connection's close error when it closed (once the messages
+    ///   that arrived before are taken).
+    func nextGenerated(inactivityTimeout: Double?) throws -> (AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer)?? {
+        try core.checkNotOnLoop("iterating a consume sequence")
         let deadline = ContinuousClock.Instant.after(seconds: inactivityTimeout ?? .infinity)
         let core = core
         while true {
@@ -125,10 +134,15 @@ extension BlockingChannel {
             }
             switch step {
             case .message(let message): return .some(message)
-            case .ended: return .none
+            case .ended:
+                try throwIfEndedByClose()
+                return .none
             case .wait: break
             }
-            if core.closeError != nil { return .none }
+            if core.closeError != nil {
+                try throwIfEndedByClose()
+                return .none
+            }
             if let deadline, ContinuousClock.now >= deadline { return .some(nil) }
             _ = core.gate.wait(until: deadline) { [self] in
                 core.hasDispatchableEvents || core.closeError != nil
@@ -140,13 +154,27 @@ extension BlockingChannel {
             core.dispatchPending()
         }
     }
+
+    /// Throws why the channel (or else the connection) closed, if it has.
+    private func throwIfEndedByClose() throws {
+        if let reason = closeReason { throw reason }
+        try connection.throwIfClosed()
+    }
 }
 
 /// The messages of a `BlockingChannel.consume` generator: each element is
 /// `(basic.deliver, properties, body)`, or nil when the inactivity timeout passed without a
 /// message. Iterating waits on the calling thread (and runs the connection's other pending
-/// callbacks meanwhile); the sequence ends when the consumer is cancelled (`cancel()`, or by
-/// the broker) or the channel closes.
+/// callbacks meanwhile).
+///
+/// Two ways to iterate:
+/// - `for message in sequence` (`next()`): the loop ends when the consumer is cancelled
+///   (`cancel()`, or by the broker), when the channel or the connection closes (see
+///   `BlockingChannel.closeReason`), and when it is run on the connection's event loop
+///   (logged as an error).
+/// - `while let message = try sequence.nextMessage()`: like Pika's generator, which raises:
+///   it ends (returns nil) only on a cancel, and throws why the channel or the connection
+///   closed, or `BlockingCallOnEventLoopError` on the connection's event loop.
 public struct BlockingConsumeSequence: Sequence, IteratorProtocol {
     /// A message, or nil on inactivity.
     public typealias Element = (AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer)?
@@ -162,8 +190,30 @@ public struct BlockingConsumeSequence: Sequence, IteratorProtocol {
         self.inactivityTimeout = inactivityTimeout
     }
 
-    /// The next message, nil (wrapped) on inactivity, or nil when the sequence ended.
+    /// The next message, nil (wrapped) on inactivity, or nil when the sequence ended: by a
+    /// cancel, a close, or because it was called on the connection's event loop (see
+    /// `nextMessage()` for the reasons as errors).
     public mutating func next() -> Element? {
-        channel.nextGenerated(inactivityTimeout: inactivityTimeout)
+        do {
+            return try channel.nextGenerated(inactivityTimeout: inactivityTimeout)
+        } catch let error as BlockingCallOnEventLoopError {
+            channel.core.logger.error("a consume sequence was iterated on the connection's event loop; it ends", metadata: [
+                "error": "\(error)"
+            ])
+            return nil
+        } catch {
+            return nil
+        }
+    }
+
+    /// The next message, nil (wrapped) on inactivity, or nil when the consumer was cancelled
+    /// (`cancel()`, or by the broker), like a step of Pika's generator.
+    ///
+    /// - Throws: `BlockingCallOnEventLoopError` when called on the connection's event loop
+    ///   (the loop would have to deliver the message: it would never come); once the messages
+    ///   that arrived before are taken, the channel's close reason (`ChannelClosedByBroker`,
+    ///   `ChannelClosedByClient`, `ChannelClosedByConnection`) or the connection's close error.
+    public mutating func nextMessage() throws -> Element? {
+        try channel.nextGenerated(inactivityTimeout: inactivityTimeout)
     }
 }

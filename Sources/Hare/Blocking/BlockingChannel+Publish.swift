@@ -27,20 +27,26 @@ extension BlockingChannel {
     /// - Throws: `ChannelWrongStateError` when the channel is closed, `AMQPProtocolError` when
     ///   a value cannot be encoded; in confirm mode `NackError` when the broker refused the
     ///   message and `UnroutableError` when it returned a mandatory message (reply code 312
-    ///   NO_ROUTE); the channel's close error when it closed before the confirm.
+    ///   NO_ROUTE); the channel's close error when it closed before the confirm;
+    ///   `BlockingCallTimeout` when the confirm did not come in time (the publish is then
+    ///   forgotten: its late ack is ignored).
     public func basicPublish(
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) throws {
         let confirming = isConfirmMode
         let operation = confirming ? "basic.publish and its publisher confirm" : "basic.publish"
-        let _: Void = try core.perform(operation) { [self] completion in
+        // A publish whose confirm wait timed out is forgotten, on the loop, after it was sent.
+        let abandon: (Completion<Void>) -> Void = { [self] completion in pendingConfirms.abandon(completion) }
+        let _: Void = try core.perform(operation, abandoned: confirming ? abandon : nil) { [self] completion in
             do {
                 let number = try selectChannel.basicPublish(
                     exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
                 )
                 if confirming, let number {
-                    pendingConfirms[number] = PendingConfirm(mandatory: mandatory, returned: nil, completion: completion)
+                    let sent = mandatory
+                        ? BlockingPendingConfirms.Mandatory(exchange: exchange, routingKey: routingKey, body: body) : nil
+                    pendingConfirms.add(number, mandatory: sent, completion: completion)
                 } else {
                     completion.resolve(.success(()))
                 }
@@ -68,15 +74,6 @@ extension BlockingChannel {
 
     /// On the loop: an ack or nack resolves the publishes it covers.
     func didConfirm(_ confirm: PublisherConfirm) {
-        for tag in confirm.deliveryTags {
-            guard let pending = pendingConfirms.removeValue(forKey: tag) else { continue }
-            if !confirm.isAck {
-                pending.completion.resolve(.failure(NackError(deliveryTag: tag)))
-            } else if let returned = pending.returned {
-                pending.completion.resolve(.failure(returned))
-            } else {
-                pending.completion.resolve(.success(()))
-            }
-        }
+        for (completion, outcome) in pendingConfirms.confirmed(confirm) { completion.resolve(outcome) }
     }
 }

@@ -32,13 +32,6 @@ public final class BlockingChannel: @unchecked Sendable {
         var generator: Generator?
     }
 
-    /// A publish in confirm mode waiting for its ack.
-    struct PendingConfirm {
-        var mandatory: Bool
-        var returned: UnroutableError?
-        var completion: Completion<Void>
-    }
-
     /// The callback-face channel underneath.
     public let selectChannel: SelectChannel
     /// The connection the channel belongs to.
@@ -46,7 +39,7 @@ public final class BlockingChannel: @unchecked Sendable {
     let core: BlockingCore
     let state = Guarded(State())
     // Touched on the loop only.
-    var pendingConfirms: [UInt64: PendingConfirm] = [:]
+    var pendingConfirms = BlockingPendingConfirms()
     // Touched on the application's thread only.
     var onReturnCallbacks: [(BlockingChannel, AMQP.Basic.Return, AMQP.BasicProperties, ByteBuffer) -> Void] = []
     var onCancelCallbacks: [(BlockingChannel, AMQP.Basic.Cancel) -> Void] = []
@@ -65,9 +58,9 @@ public final class BlockingChannel: @unchecked Sendable {
     /// The channel number.
     public var channelNumber: UInt16 { selectChannel.channelNumber }
     /// Whether the channel is open.
-    public var isOpen: Bool { selectChannel.isOpen }
-    /// Whether the channel is closed.
-    public var isClosed: Bool { selectChannel.isClosed }
+    public var isOpen: Bool { selectChannel.isOpen && core.closeError == nil }
+    /// Whether the channel is closed (also once its connection is).
+    public var isClosed: Bool { selectChannel.isClosed || core.closeError != nil }
     /// Why the channel closed (`ChannelClosedByBroker`, `ChannelClosedByClient`,
     /// `ChannelClosedByConnection`); nil while it is open.
     public var closeReason: (any Error)? { state.withLock { $0.closeReason } }
@@ -79,7 +72,7 @@ public final class BlockingChannel: @unchecked Sendable {
     /// - Throws: `ChannelWrongStateError` when the channel is already closed.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") throws {
         try core.checkNotOnLoop("BlockingChannel.close")
-        guard !selectChannel.isClosed else {
+        guard !isClosed else {
             throw ChannelWrongStateError(reason: "close() called on a closed channel")
         }
         selectChannel.close(replyCode: replyCode, replyText: replyText)
@@ -125,7 +118,7 @@ public final class BlockingChannel: @unchecked Sendable {
 
     /// Throws when the channel is closed: why it closed, or `ChannelWrongStateError`.
     func throwIfClosed(_ operation: String) throws {
-        if let reason = closeReason {
+        if let reason = closeReason ?? core.closeError {
             throw ChannelWrongStateError(reason: "\(operation) on a closed channel (\(reason))")
         }
     }
@@ -133,27 +126,19 @@ public final class BlockingChannel: @unchecked Sendable {
     // MARK: Events from the loop
 
     private func didClose(_ error: any Error) {
-        let pending = pendingConfirms
-        pendingConfirms.removeAll()
+        let pending = pendingConfirms.removeAll()
         state.withLock { state in
             state.closeReason = error
             state.consumers.removeAll()
             state.generator?.ended = true
         }
-        for confirm in pending.values { confirm.completion.resolve(.failure(error)) }
+        for completion in pending { completion.resolve(.failure(error)) }
         core.gate.notifyAll()
     }
 
     private func didReturn(_ returned: AMQP.Basic.Return, properties: AMQP.BasicProperties, body: ByteBuffer) {
-        if state.withLock({ $0.confirmMode }),
-            let tag = pendingConfirms.filter({ $0.value.mandatory && $0.value.returned == nil }).keys.min()
-        {
-            pendingConfirms[tag]?.returned = UnroutableError(
-                replyCode: returned.replyCode, replyText: returned.replyText, exchange: returned.exchange,
-                routingKey: returned.routingKey
-            )
-            return
-        }
+        // In confirm mode a return of a waiting mandatory publish fails that publish instead.
+        if state.withLock({ $0.confirmMode }), pendingConfirms.returned(returned, body: body) { return }
         core.post(BlockingEvent(run: { [self] in
             if onReturnCallbacks.isEmpty {
                 core.logger.warning("a returned message with no return callback", metadata: [

@@ -11,10 +11,21 @@ extension BlockingConnection {
     /// only runs what is already pending, nil waits as long as it takes. I/O and heartbeats do
     /// not need this call: the loop does them on its own thread.
     ///
+    /// Called from one of the connection's callbacks it runs nothing (callbacks never nest, as
+    /// in Pika) and only waits out `timeLimit`.
+    ///
     /// - Throws: why the connection closed, once it has (`ConnectionWrongStateError` when the
-    ///   application closed it), or `BlockingCallOnEventLoopError`.
+    ///   application closed it), `BlockingCallOnEventLoopError`, or `ConnectionWrongStateError`
+    ///   when `timeLimit` is nil and it is called from one of the connection's callbacks (it
+    ///   could only return when the connection closes).
     public func processDataEvents(timeLimit: Double? = 0) throws {
         try core.checkNotOnLoop("processDataEvents")
+        if ContinuousClock.Instant.after(seconds: timeLimit ?? .infinity) == nil, core.isDispatching {
+            throw ConnectionWrongStateError(
+                reason: "processDataEvents(timeLimit: nil) was called from a callback of the same connection: "
+                    + "callbacks do not nest, so it would wait until the connection closes; pass a time limit"
+            )
+        }
         let core = core
         _ = core.gate.wait(until: .after(seconds: timeLimit ?? .infinity)) {
             core.hasDispatchableEvents || core.closeError != nil
@@ -53,10 +64,11 @@ extension BlockingConnection {
 
     /// Runs `callback` on the application's thread once `delay` seconds have passed, during
     /// `processDataEvents` and friends (Pika's `call_later`). Returns a handle for
-    /// `removeTimeout`.
+    /// `removeTimeout`. On a closed connection the callback never runs.
     @discardableResult
     public func callLater(_ delay: Double, _ callback: @escaping () -> Void) -> BlockingTimeoutHandle {
         let handle = BlockingTimeoutHandle()
+        guard !isClosed else { return handle }  // its loop may be gone
         let core = core
         let event = BlockingEvent(run: { if !handle.isCancelled { callback() } })
         handle.scheduled = selectConnection.ioloop.callLater(delay) { core.post(event) }

@@ -45,7 +45,13 @@ public final class BlockingConnection: @unchecked Sendable {
     /// until it is open.
     ///
     /// - Throws: see `init(_:logger:)`.
-    public init(_ parameters: [any ConnectionParametersConvertible], logger: Logger = Logger(label: "hare")) throws {
+    public convenience init(_ parameters: [any ConnectionParametersConvertible], logger: Logger = Logger(label: "hare")) throws {
+        try self.init(parameters, logger: logger, rpcTimeout: nil)
+    }
+
+    /// Opens a connection; `rpcTimeout` replaces the bound of every RPC and confirm wait (for
+    /// tests that need a wait to time out).
+    init(_ parameters: [any ConnectionParametersConvertible], logger: Logger, rpcTimeout: Double?) throws {
         let candidates = parameters.map(\.connectionParameters)
         let opened = Completion<Void>()
         let select = SelectConnection(
@@ -54,7 +60,8 @@ public final class BlockingConnection: @unchecked Sendable {
         )
         selectConnection = select
         core = BlockingCore(
-            eventLoop: select.ioloop.eventLoop, logger: select.logger, rpcTimeout: Self.rpcTimeout(for: candidates)
+            eventLoop: select.ioloop.eventLoop, logger: select.logger,
+            rpcTimeout: rpcTimeout ?? Self.rpcTimeout(for: candidates)
         )
         let core = core
         select.addOnCloseCallback { _, error in core.connectionClosed(error) }
@@ -69,14 +76,15 @@ public final class BlockingConnection: @unchecked Sendable {
     }
 
     deinit {
-        if !selectConnection.isClosed { selectConnection.close() }
+        if !isClosed { selectConnection.close() }
         selectConnection.ioloop.close()
     }
 
     /// Whether the connection is open.
-    public var isOpen: Bool { selectConnection.isOpen }
-    /// Whether the connection is closed.
-    public var isClosed: Bool { selectConnection.isClosed }
+    public var isOpen: Bool { selectConnection.isOpen && core.closeError == nil }
+    /// Whether the connection is closed (also after a `close()` the broker did not confirm in
+    /// time).
+    public var isClosed: Bool { selectConnection.isClosed || core.closeError != nil }
     /// Why the connection closed (`ConnectionClosedByClient`, `ConnectionClosedByBroker`,
     /// `StreamLostError`, `AMQPHeartbeatTimeout`, ...); nil while it is open.
     public var closeReason: (any Error)? { core.closeError }
@@ -100,19 +108,29 @@ public final class BlockingConnection: @unchecked Sendable {
     }
 
     /// Closes the connection (its channels with it) and waits until the broker confirms; the
-    /// loop's thread ends.
+    /// loop's thread ends. The connection is closed afterwards even when the broker did not
+    /// confirm in time: later calls throw `ConnectionWrongStateError` (or
+    /// `ChannelWrongStateError` on its channels) at once.
     ///
-    /// - Throws: `ConnectionWrongStateError` when the connection is already closed.
+    /// - Throws: `ConnectionWrongStateError` when the connection is already closed,
+    ///   `BlockingCallTimeout` when the broker did not confirm within `rpcTimeout` (the
+    ///   connection's resources are released all the same), `BlockingCallOnEventLoopError`.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") throws {
         try core.checkNotOnLoop("BlockingConnection.close")
-        guard !selectConnection.isClosed else {
+        guard !selectConnection.isClosed, core.closeError == nil else {
             selectConnection.ioloop.close()
             throw ConnectionWrongStateError(reason: "close() called on a closed connection")
         }
         let core = core
         selectConnection.close(replyCode: replyCode, replyText: replyText)
-        _ = core.gate.wait(until: .after(seconds: core.rpcTimeout)) { core.closeError != nil }
+        let closed = core.gate.wait(until: .after(seconds: core.rpcTimeout)) { core.closeError != nil }
+        if !closed {
+            // The loop goes away with the close unfinished: the connection counts as closed by
+            // the application from now on, so that no later call waits for an answer.
+            core.connectionClosed(ConnectionClosedByClient(replyCode: replyCode, replyText: replyText))
+        }
         selectConnection.ioloop.close()
+        if !closed { throw BlockingCallTimeout(operation: "connection.close", seconds: core.rpcTimeout) }
     }
 
     static func rpcTimeout(for candidates: [ConnectionParameters]) -> Double {

@@ -65,8 +65,11 @@ final class BlockingCore: @unchecked Sendable {
     /// Starts `body` on the loop with a completion, then waits for it (bounded by the RPC
     /// timeout; a connection close resolves it with the close error). On a closed connection
     /// it throws `ConnectionWrongStateError` or `ChannelWrongStateError` (by `scope`) at once.
+    /// When the wait times out, `abandoned` runs on the loop (after `body`: the loop keeps the
+    /// order), so that loop-side bookkeeping can drop what refers to the completion.
     func perform<Value>(
         _ operation: String, scope: Scope = .channel, timeout: Double? = nil,
+        abandoned: ((Completion<Value>) -> Void)? = nil,
         _ body: @escaping (Completion<Value>) -> Void
     ) throws -> Value {
         try checkNotOnLoop(operation)
@@ -89,7 +92,13 @@ final class BlockingCore: @unchecked Sendable {
             let box = LoopConfined(value: body)
             eventLoop.execute { box.value(completion) }
         }
-        return try completion.wait(seconds: timeout ?? rpcTimeout, operation: operation)
+        let onTimeout = abandoned.map { abandoned in
+            { [eventLoop] in
+                let box = LoopConfined(value: { abandoned(completion) })
+                eventLoop.execute { box.value() }
+            }
+        }
+        return try completion.wait(seconds: timeout ?? rpcTimeout, operation: operation, onTimeout: onTimeout)
     }
 
     /// The connection closed: every wait ends with `error`, every sleeper wakes.
