@@ -13,8 +13,17 @@ extension Channel {
     }
 
     /// Fetches one message (basic.get); nil when the queue is empty.
+    ///
+    /// When the task is cancelled before the message arrives, a message that arrives anyway is
+    /// rejected with requeue, so it is not left unacknowledged (with `autoAck` the broker
+    /// considers it delivered: it is lost).
     public func basicGet(queue: String, autoAck: Bool = false) async throws -> BasicGetMessage? {
-        try await call { select, done in select.basicGet(queue: queue, autoAck: autoAck, callback: done) }
+        try await awaitReply { (waiter: ReplyWaiter<BasicGetMessage?>) in
+            select.basicGet(queue: queue, autoAck: autoAck) { [select] result in
+                guard !waiter.resolve(result), !autoAck, case .success(let message?) = result else { return }
+                select.basicReject(deliveryTag: message.method.deliveryTag, requeue: true)
+            }
+        }
     }
 
     /// Asks the broker to redeliver unacknowledged messages (basic.recover).

@@ -57,7 +57,7 @@ extension Channel {
         let consumerSource = ConsumerSource(channel: self, autoAck: autoAck)
         let made = Consumer.Producer.makeSequence(
             backPressureStrategy: .init(lowWatermark: Self.consumerWatermarks.low, highWatermark: Self.consumerWatermarks.high),
-            finishOnDeinit: false,
+            finishOnDeinit: true,
             delegate: ConsumerDelegate(eventLoop: eventLoop, source: LoopConfined(value: consumerSource))
         )
         consumerSource.source = made.source

@@ -106,8 +106,8 @@ public final class Connection: Sendable {
                 _ = opened.install(continuation)
             }
         } onCancel: {
-            opened.cancel()
-            connection.select.close()
+            // Only a connection nobody will receive is closed: once opened won, it is returned.
+            if opened.cancel() { connection.select.close() }
         }
         return connection
     }

@@ -10,15 +10,19 @@ import Synchronization
 /// }
 /// ```
 ///
-/// It is unicast: iterate it once, from one task. Its buffer is bounded: once `highWatermark`
-/// deliveries wait unread, Hare stops reading from the connection's socket (TCP flow control
-/// then slows the broker down) and starts again when the application has read the buffer down
-/// to `lowWatermark`; what bounds the buffer is that watermark plus one socket read burst (at
-/// most a few hundred KiB of frames already read). A prefetch limit (`basicQos`) bounds it on
-/// the broker's side too, and is the better bound: with a prefetch count at or below the high
-/// watermark reads never need to pause. Pausing reads pauses every channel of the connection,
-/// and RabbitMQ closes a connection it cannot write to for its `send_timeout` (15 s by
-/// default), so an autoAck consumer left unread that long loses its connection.
+/// It is unicast: iterate it once, from one task (a second iterator throws
+/// `ConsumerAlreadyIterated`). Its buffer is bounded: once `highWatermark` deliveries wait
+/// unread, Hare asks to stop reading from the connection's socket (TCP flow control then slows
+/// the broker down) and reads again when the application has read the buffer down to
+/// `lowWatermark`; what bounds the buffer is that watermark plus one socket read burst (at most a
+/// few hundred KiB of frames already read). Reads go on regardless while anything on the
+/// connection awaits the broker (an RPC, a publisher confirm, a close), so a loop body that
+/// awaits a reply never deadlocks on its own full buffer; in that time only a prefetch limit
+/// bounds the buffer. A prefetch limit (`basicQos`) is the better bound anyway: with a prefetch
+/// count at or below the high watermark reads never need to pause. Pausing reads pauses every
+/// channel of the connection, and RabbitMQ closes a connection it cannot write to for its
+/// `send_timeout` (15 s by default), so an autoAck consumer left unread that long loses its
+/// connection.
 ///
 /// Ending the iteration (leaving the loop, dropping the iterator) or cancelling the iterating
 /// task cancels the consumer on the broker (basic.cancel); deliveries it had buffered and the
@@ -41,22 +45,35 @@ public struct Consumer: AsyncSequence, Sendable {
     /// Deliveries that wait unread in the buffer (for tests and metrics).
     var bufferedCount: Int { progress.buffered }
 
-    /// Makes the (only) iterator.
+    /// Makes the iterator. A consumer has one: a second one throws `ConsumerAlreadyIterated`
+    /// from its first `next()` (the first goes on undisturbed).
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: producer.makeAsyncIterator(), progress: progress)
+        guard progress.claimIterator() else {
+            return AsyncIterator(base: nil, progress: progress, consumerTag: consumerTag)
+        }
+        return AsyncIterator(base: producer.makeAsyncIterator(), progress: progress, consumerTag: consumerTag)
     }
 
     /// Iterates the deliveries.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: Producer.AsyncIterator
+        /// Nil for a second iterator, which only reports that it is one.
+        var base: Producer.AsyncIterator?
         let progress: ConsumerProgress
+        let consumerTag: String
+        var refused = false
 
         /// The next delivery; nil once the consumer was cancelled by the application.
         ///
         /// - Throws: `ConsumerCancelled` (the broker cancelled it), the channel's close reason,
-        ///   or `CancellationError` (the task was cancelled; the consumer is cancelled too).
+        ///   `CancellationError` (the task was cancelled; the consumer is cancelled too), or
+        ///   `ConsumerAlreadyIterated` (another iterator has this consumer's deliveries).
         public mutating func next() async throws -> Delivery? {
-            let delivery = try await base.next()
+            guard base != nil else {
+                if refused { return nil }
+                refused = true
+                throw ConsumerAlreadyIterated(consumerTag: consumerTag)
+            }
+            let delivery = try await base!.next()
             if let delivery { progress.consumed(delivery.deliveryTag) }
             return delivery
         }
@@ -68,6 +85,12 @@ final class ConsumerProgress: Sendable {
     private let yieldedCount = Atomic<Int>(0)
     private let consumedCount = Atomic<Int>(0)
     private let lastConsumedTag = Atomic<UInt64>(0)
+    private let iteratorMade = Atomic<Bool>(false)
+
+    /// True for the first iterator only.
+    func claimIterator() -> Bool {
+        !iteratorMade.exchange(true, ordering: .acquiringAndReleasing)
+    }
 
     /// Deliveries yielded and not read yet.
     var buffered: Int {

@@ -1,10 +1,12 @@
 
 /// One answer a task waits for: the first of the answer and the task's cancellation wins, and
 /// whatever comes second is dropped. An answer that comes after a cancellation is simply
-/// discarded; the request it answered still completed in its channel's FIFO.
+/// discarded; the request it answered still completed in its channel's FIFO. An answer that
+/// comes before the task installed its continuation is kept and handed over at `install`.
 final class ReplyWaiter<Value: Sendable>: Sendable {
     private enum State {
         case idle
+        case answered(Result<Value, any Error>)
         case waiting(CheckedContinuation<Value, any Error>)
         case cancelled
         case done
@@ -12,46 +14,59 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
 
     private let state = Guarded(State.idle)
 
-    /// Installs the continuation; false (and the continuation resumed with `CancellationError`)
-    /// when the task was cancelled already.
+    /// Installs the continuation. True when the task now waits; false when it was resumed at
+    /// once: with the answer that came first, or with `CancellationError` when the task was
+    /// cancelled already.
     func install(_ continuation: CheckedContinuation<Value, any Error>) -> Bool {
-        let proceed = state.withLock { state -> Bool in
-            guard case .idle = state else { return false }
-            state = .waiting(continuation)
-            return true
-        }
-        if !proceed { continuation.resume(throwing: CancellationError()) }
-        return proceed
-    }
-
-    /// Hands the answer to the waiting task; false when it is no longer waiting (cancelled, or
-    /// answered already).
-    @discardableResult
-    func resolve(_ result: Result<Value, any Error>) -> Bool {
-        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
-            guard case .waiting(let continuation) = state else { return nil }
-            state = .done
-            return continuation
-        }
-        continuation?.resume(with: result)
-        return continuation != nil
-    }
-
-    /// The task was cancelled: it gets `CancellationError` now.
-    func cancel() {
-        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+        let early = state.withLock { state -> Result<Value, any Error>? in
             switch state {
             case .idle:
-                state = .cancelled
+                state = .waiting(continuation)
                 return nil
-            case .waiting(let continuation):
+            case .answered(let result):
                 state = .done
-                return continuation
-            case .cancelled, .done:
-                return nil
+                return result
+            case .waiting, .cancelled, .done:
+                state = .done
+                return .failure(CancellationError())
             }
         }
-        continuation?.resume(throwing: CancellationError())
+        guard let early else { return true }
+        continuation.resume(with: early)
+        return false
+    }
+
+    /// Hands the answer to the task (now, or at `install` when it is not waiting yet); false when
+    /// it no longer waits (cancelled, or answered already).
+    @discardableResult
+    func resolve(_ result: Result<Value, any Error>) -> Bool {
+        settle(result, ifNotWaiting: .answered(result))
+    }
+
+    /// The task was cancelled: it gets `CancellationError` now, unless its answer came first.
+    /// True when this cancelled the wait; false when the answer had won.
+    @discardableResult
+    func cancel() -> Bool {
+        settle(.failure(CancellationError()), ifNotWaiting: .cancelled)
+    }
+
+    /// The first settlement wins: it resumes a waiting task with `result`, or (before `install`)
+    /// leaves `early` for `install` to find. False when the wait was settled already.
+    private func settle(_ result: Result<Value, any Error>, ifNotWaiting early: State) -> Bool {
+        let outcome = state.withLock { state -> (settled: Bool, continuation: CheckedContinuation<Value, any Error>?) in
+            switch state {
+            case .idle:
+                state = early
+                return (true, nil)
+            case .waiting(let continuation):
+                state = .done
+                return (true, continuation)
+            case .answered, .cancelled, .done:
+                return (false, nil)
+            }
+        }
+        outcome.continuation?.resume(with: result)
+        return outcome.settled
     }
 }
 

@@ -275,6 +275,17 @@ struct ChannelStateMachine<Pending> {
         return finish(error: error, sendCloseOk: false)
     }
 
+    /// Whether the channel waits for the broker: to open or close, to answer an RPC (sent or
+    /// queued), or to confirm publishes. The connection keeps reading from its socket while any
+    /// channel does, whatever a slow consumer asks.
+    var awaitsBroker: Bool {
+        switch state {
+        case .opening, .closing: true
+        case .closed: false
+        case .open: inFlight != nil || queueHead < queue.count || confirms.unconfirmedCount > 0
+        }
+    }
+
     // MARK: Internals
 
     private var isIdle: Bool {

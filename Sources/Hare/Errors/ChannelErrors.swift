@@ -117,3 +117,18 @@ public struct DuplicateConsumerTag: AMQPChannelError, Hashable {
     /// A one-line account of the error, without secrets.
     public var description: String { "DuplicateConsumerTag: '\(consumerTag)' is already in use on this channel" }
 }
+
+/// A consumer's deliveries were iterated a second time. A `Consumer` is unicast: one iterator,
+/// in one task, gets its deliveries; the second iterator throws this at its first `next()`.
+public struct ConsumerAlreadyIterated: AMQPChannelError, Hashable {
+    /// The consumer tag.
+    public var consumerTag: String
+
+    /// Creates the error.
+    public init(consumerTag: String) { self.consumerTag = consumerTag }
+
+    /// A one-line account of the error.
+    public var description: String {
+        "ConsumerAlreadyIterated: consumer '\(consumerTag)' is already being iterated; a consumer has one iterator"
+    }
+}

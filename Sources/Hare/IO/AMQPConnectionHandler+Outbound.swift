@@ -54,6 +54,7 @@ extension AMQPConnectionHandler {
 
     func flushNow() {
         flushScheduled = false
+        if readPauseRequested || readsPaused { reconsiderReading() }
         guard let context, outbound.readableBytes > 0 else { return }
         let bytes = outbound
         outbound = context.channel.allocator.buffer(capacity: Swift.max(4096, Swift.min(bytes.readableBytes, 1 << 20)))

@@ -32,6 +32,10 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var inbound: ByteBuffer?
     var outbound: ByteBuffer
     var flushScheduled = false
+    /// A slow consumer asked to stop reading from the socket (see `setReading`).
+    var readPauseRequested = false
+    /// Reading from the socket is actually off (`autoRead` false).
+    var readsPaused = false
     var heartbeat = HeartbeatMonitor()
     var heartbeatTask: Scheduled<Void>?
     var blockedTimer: Scheduled<Void>?

@@ -1,0 +1,127 @@
+import AMQPProtocol
+@testable import Hare
+import NIOCore
+import Testing
+
+extension Integration {
+    /// The async face under the uses that once hung or trapped: a consumer whose loop awaits the
+    /// broker while its buffer is full, a consumer iterated twice, a connect that fails at once.
+    @Suite("Async face: no hangs, no traps")
+    struct AsyncRobustnessTests {
+        @Test("a consumer whose loop awaits RPCs and confirms while its buffer is full does not deadlock")
+        func fullBufferLoopAwaitingTheBroker() async throws {
+            let connection = try await Hare.Connection.connect(try Broker.parameters())
+            defer { Task { try? await connection.close() } }
+            // Bounded as a whole: a deadlock fails the test instead of hanging it.
+            try await withTimeout(90, "the consumer loop that awaits the broker") {
+                try await Self.consumeWhileAwaitingTheBroker(on: connection)
+            }
+        }
+
+        static func consumeWhileAwaitingTheBroker(on connection: Hare.Connection) async throws {
+            let channel = try await connection.channel()
+            let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+            let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
+            let publisher = try await connection.channel()
+            let total = 2000
+            for index in 0..<total {
+                try await publisher.basicPublish(exchange: "", routingKey: queue, body: ByteBuffer(string: "m\(index)"))
+            }
+            // Unread, the buffer fills past the high watermark and reads from the socket pause.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while consumer.bufferedCount < Hare.Channel.consumerWatermarks.high, ContinuousClock.now < deadline {
+                try await pause(0.05)
+            }
+            #expect(consumer.bufferedCount >= Hare.Channel.consumerWatermarks.high)
+            // Opening a channel, declaring and confirming all need the broker's answer.
+            let confirming = try await connection.channel()
+            _ = try await confirming.confirmSelect()
+            let sink = try await confirming.queueDeclare(queue: "", exclusive: true).queue
+            // Every step of the loop waits for an answer that can only come through the socket.
+            var count = 0
+            for try await delivery in consumer {
+                _ = try await channel.queueDeclare(queue: queue, passive: true)
+                try await confirming.publish(exchange: "", routingKey: sink, body: delivery.body)
+                count += 1
+                if count == total { break }
+            }
+            #expect(count == total)
+            #expect(try await confirming.queueDeclare(queue: sink, passive: true).messageCount == UInt32(total))
+        }
+
+        @Test("a second iterator of a consumer throws ConsumerAlreadyIterated and the first goes on")
+        func consumerIteratedTwice() async throws {
+            let connection = try await Hare.Connection.connect(try Broker.parameters())
+            defer { Task { try? await connection.close() } }
+            let channel = try await connection.channel()
+            let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+            let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
+            let first = Task {
+                var iterator = consumer.makeAsyncIterator()
+                return try await iterator.next()?.body
+            }
+            try await pause(0.2)
+            var second = consumer.makeAsyncIterator()
+            await #expect(throws: ConsumerAlreadyIterated(consumerTag: consumer.consumerTag)) { _ = try await second.next() }
+            #expect(try await second.next() == nil)
+            try await channel.basicPublish(exchange: "", routingKey: queue, body: "to the first")
+            let body = try await withTimeout(10, "the first iterator's delivery") { try await first.value }
+            #expect(body == ByteBuffer(string: "to the first"))
+        }
+
+        @Test("a basic.get cancelled before its message arrives gives the message back to the queue")
+        func cancelledGetRequeues() async throws {
+            let connection = try await Hare.Connection.connect(try Broker.parameters())
+            defer { Task { try? await connection.close() } }
+            let channel = try await connection.channel()
+            let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+            let other = try await channel.queueDeclare(queue: "", exclusive: true).queue
+            try await channel.basicPublish(exchange: "", routingKey: queue, body: "fetched late")
+            try await awaitMessageCount(1, queue: queue, on: channel)
+            let notices = connection.blockedNotices
+            try await RabbitMQCtl.withMemoryAlarm {
+                // Once the connection publishes under the alarm the broker stops reading it: the
+                // get waits, and its get-ok comes only after the alarm.
+                try await channel.basicPublish(exchange: "", routingKey: other, body: "under the alarm")
+                var iterator = notices.makeAsyncIterator()
+                guard case .blocked = await iterator.next() else { throw ScenarioFailure("expected connection.blocked") }
+                let waiting = Task { try await channel.basicGet(queue: queue) }
+                try await pause(0.3)
+                waiting.cancel()
+                await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+            }
+            // The get-ok arrived for nobody: the message is rejected back, ready again.
+            try await awaitMessageCount(1, queue: queue, on: channel)
+            let again = try await channel.basicGet(queue: queue, autoAck: true)
+            #expect(again?.body == ByteBuffer(string: "fetched late"))
+            #expect(again?.method.redelivered == true)
+        }
+
+        /// Polls until `queue` holds `count` ready messages (at most 15 s).
+        func awaitMessageCount(_ count: UInt32, queue: String, on channel: Hare.Channel) async throws {
+            let deadline = ContinuousClock.now + .seconds(15)
+            while try await channel.queueDeclare(queue: queue, passive: true).messageCount != count {
+                guard ContinuousClock.now < deadline else {
+                    throw ScenarioFailure("queue \(queue) never held \(count) ready messages")
+                }
+                try await pause(0.05)
+            }
+        }
+
+        @Test("connect fails at once, never hangs, when the parameters are refused before any I/O")
+        func connectFailsAtOnce() async throws {
+            for _ in 0..<200 {
+                await #expect(throws: ParametersError.self) {
+                    try await withTimeout(10, "connect with no parameters") {
+                        _ = try await Hare.Connection.connect([any ConnectionParametersConvertible]())
+                    }
+                }
+                await #expect(throws: (any Error).self) {
+                    try await withTimeout(10, "connect with frame_max 100") {
+                        _ = try await Hare.Connection.connect(try Broker.parameters { $0.frameMax = 100 })
+                    }
+                }
+            }
+        }
+    }
+}
