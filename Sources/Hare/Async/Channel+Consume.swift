@@ -19,7 +19,7 @@ extension Channel {
         queue: String, autoAck: Bool = false, exclusive: Bool = false, consumerTag: String? = nil,
         arguments: FieldTable = [:]
     ) async throws -> Consumer {
-        try await awaitReply { (waiter: ReplyWaiter<Consumer>) in
+        try await awaitReply(deadline: connection.deadline("basicConsume")) { (waiter: ReplyWaiter<Consumer>) in
             eventLoop.execute { [self] in
                 startConsumer(
                     queue: queue, autoAck: autoAck, exclusive: exclusive, consumerTag: consumerTag, arguments: arguments,

@@ -52,14 +52,15 @@ extension Channel {
     /// - Throws: `NackError` when the broker refuses the message, `UnroutableError` when a
     ///   mandatory message comes back, `ChannelWrongStateError` outside confirm mode (call
     ///   `confirmSelect()` first; nothing is sent) or on a closed channel, the channel's close
-    ///   reason when it closes before the confirm, and `CancellationError` when the task is
-    ///   cancelled (the message may still have been published).
+    ///   reason when it closes before the confirm, `CancellationError` when the task is
+    ///   cancelled and `RPCTimeoutError` when no confirm came within the connection's
+    ///   `rpcTimeout` (either way the message may still have been published).
     public func publish(
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws {
         let box = LoopConfined(value: self)
-        try await awaitReply { (waiter: ReplyWaiter<Void>) in
+        try await awaitReply(deadline: connection.deadline("publish")) { (waiter: ReplyWaiter<Void>) in
             eventLoop.execute {
                 let channel = box.value
                 do {

@@ -7,8 +7,9 @@ import NIOCore
 ///
 /// Methods may be called from any number of tasks at once; requests go out one at a time in the
 /// order they reached the connection's loop (the channel machine's FIFO). Cancelling a task that
-/// waits for a reply throws `CancellationError` at once; the reply is discarded when it comes
-/// and the channel stays usable. When the channel closes, waiting calls throw why
+/// waits for a reply throws `CancellationError` at once, and a reply that takes longer than the
+/// connection's `rpcTimeout` throws `RPCTimeoutError`; either way the reply is discarded when it
+/// comes and the channel stays usable. When the channel closes, waiting calls throw why
 /// (`ChannelClosedByBroker`, `ChannelClosedByClient`, `ChannelClosedByConnection`) and later
 /// calls throw `ChannelWrongStateError`.
 public final class Channel: Sendable {
@@ -54,13 +55,19 @@ public final class Channel: Sendable {
     /// then returns `ChannelClosedByClient(replyCode, replyText)`.
     ///
     /// - Throws: `ChannelWrongStateError` when the channel was already closed,
-    ///   `CancellationError` when the task is cancelled while waiting (the close goes on).
+    ///   `CancellationError` when the task is cancelled while waiting, `RPCTimeoutError` when
+    ///   close-ok did not come within the connection's `rpcTimeout` (the close goes on either
+    ///   way; the channel refuses work from now on).
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") async throws {
         if let reason = closeWatch.reason {
             throw ChannelWrongStateError(reason: "channel \(channelNumber) is already closed (\(reason))")
         }
         select.close(replyCode: replyCode, replyText: replyText)
-        if await closeWatch.wait() is CancellationError { throw CancellationError() }
+        switch await closeWatch.wait(deadline: connection.deadline("channel.close")) {
+        case let error as CancellationError: throw error
+        case let error as RPCTimeoutError: throw error
+        default: return
+        }
     }
 
     /// Waits until the channel has closed and returns why (`ChannelClosedByBroker`,
@@ -94,11 +101,12 @@ public final class Channel: Sendable {
 
     // MARK: Plumbing
 
-    /// Calls a callback-face method and waits for its completion callback.
+    /// Calls a callback-face method and waits for its completion callback, at most the
+    /// connection's `rpcTimeout` (`operation` names the wait in `RPCTimeoutError`).
     func call<Reply: Sendable>(
-        _ start: (SelectChannel, @escaping (Result<Reply, any Error>) -> Void) -> Void
+        operation: String = #function, _ start: (SelectChannel, @escaping (Result<Reply, any Error>) -> Void) -> Void
     ) async throws -> Reply {
-        try await awaitReply { (waiter: ReplyWaiter<Reply>) in
+        try await awaitReply(deadline: connection.deadline(operation)) { (waiter: ReplyWaiter<Reply>) in
             start(select) { waiter.resolve($0) }
         }
     }

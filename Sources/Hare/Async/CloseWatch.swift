@@ -1,3 +1,4 @@
+import NIOCore
 
 /// The end of a connection or a channel, awaited from any task: `wait()` returns why it ended,
 /// at once when it already has.
@@ -25,12 +26,14 @@ final class CloseWatch: Sendable {
     }
 
     /// Waits for the end. With `cancellable`, a cancelled task gets `CancellationError` as the
-    /// answer at once.
-    func wait(cancellable: Bool = true) async -> any Error {
+    /// answer at once; with a `deadline`, the answer is `RPCTimeoutError` once it has passed.
+    func wait(cancellable: Bool = true, deadline: ReplyDeadline? = nil) async -> any Error {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
         }
+        var timer: Scheduled<Void>?
+        defer { timer?.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<any Error, Never>) in
                 let now = state.withLock { state -> (any Error)? in
@@ -39,7 +42,15 @@ final class CloseWatch: Sendable {
                     state.waiters[id] = continuation
                     return nil
                 }
-                if let now { continuation.resume(returning: now) }
+                if let now {
+                    continuation.resume(returning: now)
+                } else if let deadline {
+                    // Armed once the waiter is in place: it finds it, or finds it gone (answered).
+                    timer = deadline.schedule { [self] in
+                        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+                        waiter?.resume(returning: deadline.error)
+                    }
+                }
             }
         } onCancel: {
             guard cancellable else { return }

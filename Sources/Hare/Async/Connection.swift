@@ -16,8 +16,11 @@ import NIOPosix
 /// It sits on the callback face (`SelectConnection`): every state change happens on the
 /// connection's NIO event loop, so a `Connection` and its channels may be used from any number
 /// of tasks at once. Every `async` method honours task cancellation: the waiting task gets
-/// `CancellationError` at once and whatever the broker answers later is discarded. For a
-/// timeout, cancel the task (for example from a task group racing a `Task.sleep`).
+/// `CancellationError` at once and whatever the broker answers later is discarded. Every wait for
+/// the broker (an RPC, a publisher confirm, a channel close) is also bounded by `rpcTimeout`
+/// (60 s unless `connect` says otherwise): past it the call throws `RPCTimeoutError` and, as
+/// after a cancellation, the channel stays usable. For a shorter bound on one call, cancel its
+/// task (for example from a task group racing a `Task.sleep`).
 public final class Connection: Sendable {
     /// The callback-face connection underneath.
     let select: SelectConnection
@@ -27,6 +30,10 @@ public final class Connection: Sendable {
     /// while paused (loop only).
     let readPauses = LoopConfined(value: ReadPauses())
 
+    /// How long a call waits for the broker (an RPC, a publisher confirm, a channel close)
+    /// before it throws `RPCTimeoutError`, in seconds; nil waits as long as the connection lives.
+    public let rpcTimeout: Double?
+
     /// The logger; its metadata names the connection (`amqp.connection`).
     public var logger: Logger { select.logger }
 
@@ -35,8 +42,9 @@ public final class Connection: Sendable {
 
     private init(
         parameters: [any ConnectionParametersConvertible], eventLoopGroup: any EventLoopGroup, logger: Logger,
-        opened: ReplyWaiter<Void>
+        rpcTimeout: Double?, opened: ReplyWaiter<Void>
     ) {
+        self.rpcTimeout = rpcTimeout
         let closeWatch = CloseWatch()
         let notices = Broadcaster<BlockedNotice>(limit: 64)
         self.closeWatch = closeWatch
@@ -71,15 +79,18 @@ public final class Connection: Sendable {
     ///   - eventLoopGroup: the NIO group to run on; by default the shared
     ///     `MultiThreadedEventLoopGroup.singleton` (no thread of its own per connection).
     ///   - logger: where the connection logs.
+    ///   - rpcTimeout: how long a call waits for the broker before it throws `RPCTimeoutError`,
+    ///     in seconds (nil: as long as the connection lives).
     /// - Throws: what prevented the connection (`ProbableAuthenticationError`,
     ///   `ProbableAccessDeniedError`, `StreamLostError`, `AMQPConnectionWorkflowFailed`, ...), or
     ///   `CancellationError` when the task was cancelled (the attempt is then abandoned).
     public static func connect(
         _ parameters: some ConnectionParametersConvertible = ConnectionParameters(),
         eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "hare")
+        logger: Logger = Logger(label: "hare"),
+        rpcTimeout: Double? = Connection.defaultRPCTimeout
     ) async throws -> Connection {
-        try await connect([parameters], eventLoopGroup: eventLoopGroup, logger: logger)
+        try await connect([parameters], eventLoopGroup: eventLoopGroup, logger: logger, rpcTimeout: rpcTimeout)
     }
 
     /// Connects trying each parameter set in order until one opens.
@@ -88,18 +99,21 @@ public final class Connection: Sendable {
     ///   - parameters: the candidates, tried in order.
     ///   - eventLoopGroup: the NIO group to run on; by default `MultiThreadedEventLoopGroup.singleton`.
     ///   - logger: where the connection logs.
+    ///   - rpcTimeout: how long a call waits for the broker before it throws `RPCTimeoutError`,
+    ///     in seconds (nil: as long as the connection lives).
     /// - Throws: the error of the only attempt, `AMQPConnectionWorkflowFailed` with every
     ///   attempt's error, or `CancellationError`.
     public static func connect(
         _ parameters: [any ConnectionParametersConvertible],
         eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "hare")
+        logger: Logger = Logger(label: "hare"),
+        rpcTimeout: Double? = Connection.defaultRPCTimeout
     ) async throws -> Connection {
         try Task.checkCancellation()
         let opened = ReplyWaiter<Void>()
         let connection = Connection(
             parameters: parameters, eventLoopGroup: eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton,
-            logger: logger, opened: opened
+            logger: logger, rpcTimeout: rpcTimeout, opened: opened
         )
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -110,6 +124,14 @@ public final class Connection: Sendable {
             if opened.cancel() { connection.select.close() }
         }
         return connection
+    }
+
+    /// The default `rpcTimeout`: 60 s, as the blocking face's.
+    public static let defaultRPCTimeout: Double? = 60
+
+    /// The bound of a wait for the broker named `operation` (nil: none).
+    func deadline(_ operation: String) -> ReplyDeadline? {
+        ReplyDeadline.bound(rpcTimeout, on: eventLoop, operation: operation)
     }
 
     /// Whether the connection is open.
@@ -127,7 +149,7 @@ public final class Connection: Sendable {
     ///   what the broker answered, or `CancellationError` (a channel that opens after the
     ///   cancellation is closed again).
     public func channel() async throws -> Channel {
-        try await awaitReply { (waiter: ReplyWaiter<Channel>) in
+        try await awaitReply(deadline: deadline("channel.open")) { (waiter: ReplyWaiter<Channel>) in
             select.channel(
                 onOpen: { [self] selectChannel in
                     let channel = Channel(connection: self, select: selectChannel)
@@ -168,7 +190,7 @@ public final class Connection: Sendable {
     /// Replaces the secret the connection authenticated with (connection.update-secret, for an
     /// expiring OAuth 2 token) and waits for update-secret-ok.
     public func updateSecret(_ newSecret: String, reason: String) async throws {
-        let _: AMQP.Connection.UpdateSecretOk = try await awaitReply { waiter in
+        let _: AMQP.Connection.UpdateSecretOk = try await awaitReply(deadline: deadline("updateSecret")) { waiter in
             select.updateSecret(newSecret, reason: reason) { waiter.resolve($0) }
         }
     }

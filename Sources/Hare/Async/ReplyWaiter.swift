@@ -72,12 +72,15 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
 
 /// Waits for an answer that `start` arranges to deliver through the waiter. Cancelling the task
 /// throws `CancellationError` at once (then `onCancel` runs); a task cancelled before the call
-/// starts nothing.
+/// starts nothing. With a `deadline`, the wait ends with `RPCTimeoutError` when the broker has
+/// not answered in time.
 func awaitReply<Value: Sendable>(
-    onCancel: @escaping @Sendable () -> Void = {}, _ start: (ReplyWaiter<Value>) -> Void
+    deadline: ReplyDeadline? = nil, onCancel: @escaping @Sendable () -> Void = {}, _ start: (ReplyWaiter<Value>) -> Void
 ) async throws -> Value {
     try Task.checkCancellation()
     let waiter = ReplyWaiter<Value>()
+    let timer = deadline.map { deadline in deadline.schedule { waiter.resolve(.failure(deadline.error)) } }
+    defer { timer?.cancel() }
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
             if waiter.install(continuation) { start(waiter) }

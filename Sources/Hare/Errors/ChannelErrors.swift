@@ -132,3 +132,24 @@ public struct ConsumerAlreadyIterated: AMQPChannelError, Hashable {
         "ConsumerAlreadyIterated: consumer '\(consumerTag)' is already being iterated; a consumer has one iterator"
     }
 }
+
+/// The broker did not answer within the connection's `rpcTimeout`: the call stopped waiting.
+/// Like a cancellation, it leaves the channel usable: the late answer, if any, is discarded, and
+/// a confirm that comes late is simply not reported.
+public struct RPCTimeoutError: AMQPChannelError, Hashable {
+    /// What waited (`queueDeclare`, `publish`, `channel.close`, ...).
+    public var operation: String
+    /// The bound, in seconds.
+    public var seconds: Double
+
+    /// Creates the error.
+    public init(operation: String, seconds: Double) {
+        self.operation = operation
+        self.seconds = seconds
+    }
+
+    /// A one-line account of the error.
+    public var description: String {
+        "RPCTimeoutError: \(operation) got no answer from the broker within \(seconds) s"
+    }
+}

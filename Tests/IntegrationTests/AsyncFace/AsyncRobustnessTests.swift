@@ -97,6 +97,49 @@ extension Integration {
             #expect(again?.method.redelivered == true)
         }
 
+        @Test("rpcTimeout ends RPC, confirm and channel-close waits with RPCTimeoutError; the channel stays usable")
+        func rpcTimeoutBoundsEveryWait() async throws {
+            let connection = try await Hare.Connection.connect(try Broker.parameters(), rpcTimeout: 1)
+            defer { Task { try? await connection.close() } }
+            let channel = try await connection.channel()
+            let spare = try await connection.channel()
+            _ = try await channel.confirmSelect()
+            let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+            let notices = connection.blockedNotices
+            let late = Names.unique("hare-test-late")
+            // Bounded as a whole: without the timeouts the waits below would never end.
+            try await withTimeout(30, "the waits under the memory alarm") {
+                try await RabbitMQCtl.withMemoryAlarm {
+                    // Once the connection publishes under the alarm the broker stops reading it.
+                    try await channel.basicPublish(exchange: "", routingKey: queue, body: "under the alarm")
+                    var iterator = notices.makeAsyncIterator()
+                    guard case .blocked = await iterator.next() else { throw ScenarioFailure("expected connection.blocked") }
+                    let started = ContinuousClock.now
+                    await #expect(throws: RPCTimeoutError(operation: "queueDeclare", seconds: 1)) {
+                        _ = try await channel.queueDeclare(queue: late, exclusive: true)
+                    }
+                    let waited = ContinuousClock.now - started
+                    #expect(waited >= .milliseconds(900) && waited < .seconds(5), "waited \(waited)")
+                    await #expect(throws: RPCTimeoutError(operation: "publish", seconds: 1)) {
+                        try await channel.publish(exchange: "", routingKey: queue, body: "confirmed late")
+                    }
+                    await #expect(throws: RPCTimeoutError(operation: "channel.close", seconds: 1)) {
+                        try await spare.close()
+                    }
+                }
+            }
+            // The late replies are discarded; the next reply goes to the next request.
+            let after = Names.unique("hare-test-after")
+            let declared = try await withTimeout(15, "a declare after the timed-out one") {
+                try await channel.queueDeclare(queue: after, exclusive: true)
+            }
+            #expect(declared.queue == after)
+            #expect(try await channel.queueDeclare(queue: late, passive: true).queue == late)
+            #expect(channel.isOpen)
+            let spareEnd = try await withTimeout(15, "the spare channel's close-ok") { await spare.closed() }
+            #expect(spareEnd is ChannelClosedByClient)
+        }
+
         /// Polls until `queue` holds `count` ready messages (at most 15 s).
         func awaitMessageCount(_ count: UInt32, queue: String, on channel: Hare.Channel) async throws {
             let deadline = ContinuousClock.now + .seconds(15)
