@@ -9,16 +9,34 @@ extension Channel {
     /// turn). The frames of one message are never interleaved with another's, whatever the
     /// number of tasks publishing at once.
     ///
+    /// Backpressure: while the broker reads slower than the application publishes (more than
+    /// 1 MiB waits unsent, for example under a memory alarm), the call waits until the socket
+    /// drains, so a fast publisher's memory stays bounded. Waiting publishes go out in the order
+    /// they came.
+    ///
     /// - Returns: the publish sequence number in confirm mode, nil otherwise.
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
-    ///   `AMQPProtocolError` when a value cannot be encoded (nothing is sent then).
+    ///   `AMQPProtocolError` when a value cannot be encoded (nothing is sent then), the
+    ///   connection's close reason when it ends while the publish waits, and `CancellationError`
+    ///   when the task is cancelled while it waits (the message is not sent then).
     @discardableResult
     public func basicPublish(
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
-        try await onLoop { [self] in
-            try publishOnLoop(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
+        try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
+            eventLoop.execute { [self] in
+                select.whenWritable { [self] writable in
+                    guard waiter.isPending else { return }
+                    waiter.resolve(writable.flatMap {
+                        Result {
+                            try publishOnLoop(
+                                exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
+                            )
+                        }
+                    })
+                }
+            }
         }
     }
 
@@ -62,19 +80,24 @@ extension Channel {
         let box = LoopConfined(value: self)
         try await awaitReply(deadline: connection.deadline("publish")) { (waiter: ReplyWaiter<Void>) in
             eventLoop.execute {
-                let channel = box.value
-                do {
-                    guard channel.state.value.confirmMode else {
-                        throw ChannelWrongStateError(reason: "publish(...) waits for a confirm: call confirmSelect() first")
+                guard box.value.state.value.confirmMode else {
+                    waiter.resolve(.failure(ChannelWrongStateError(reason: "publish(...) waits for a confirm: call confirmSelect() first")))
+                    return
+                }
+                box.value.select.whenWritable { writable in
+                    guard waiter.isPending else { return }
+                    let channel = box.value
+                    do {
+                        try writable.get()
+                        guard let number = try channel.publishOnLoop(
+                            exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
+                        ) else {
+                            throw ChannelWrongStateError(reason: "basic.publish got no sequence number in confirm mode")
+                        }
+                        channel.state.value.confirmWaiters[number] = waiter
+                    } catch {
+                        waiter.resolve(.failure(error))
                     }
-                    guard let number = try channel.publishOnLoop(
-                        exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
-                    ) else {
-                        throw ChannelWrongStateError(reason: "basic.publish got no sequence number in confirm mode")
-                    }
-                    channel.state.value.confirmWaiters[number] = waiter
-                } catch {
-                    waiter.resolve(.failure(error))
                 }
             }
         }

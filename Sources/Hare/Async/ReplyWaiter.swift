@@ -36,6 +36,16 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
         return false
     }
 
+    /// Whether the answer is still wanted (neither answered nor cancelled yet).
+    var isPending: Bool {
+        state.withLock { state in
+            switch state {
+            case .idle, .waiting: true
+            case .answered, .cancelled, .done: false
+            }
+        }
+    }
+
     /// Hands the answer to the task (now, or at `install` when it is not waiting yet); false when
     /// it no longer waits (cancelled, or answered already).
     @discardableResult

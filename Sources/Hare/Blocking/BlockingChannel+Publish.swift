@@ -22,7 +22,10 @@ extension BlockingChannel {
     }
 
     /// Publishes a message (basic.publish with its header and body frames) and waits until
-    /// the connection took it; in confirm mode, until the broker acked it.
+    /// the connection took it; in confirm mode, until the broker acked it. While the broker
+    /// reads slower than the script publishes (more than 1 MiB waits unsent, for example under a
+    /// memory alarm), the connection takes it only once the socket has drained: memory stays
+    /// bounded. A publish whose wait times out while it waits for room is not sent.
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed, `AMQPProtocolError` when
     ///   a value cannot be encoded; in confirm mode `NackError` when the broker refused the
@@ -39,20 +42,38 @@ extension BlockingChannel {
         // A publish whose confirm wait timed out is forgotten, on the loop, after it was sent.
         let abandon: (Completion<Void>) -> Void = { [self] completion in pendingConfirms.abandon(completion) }
         let _: Void = try core.perform(operation, abandoned: confirming ? abandon : nil) { [self] completion in
-            do {
-                let number = try selectChannel.basicPublish(
-                    exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
+            // Write backpressure: the publish waits until the socket has room; one that timed
+            // out meanwhile is not sent.
+            selectChannel.whenWritable { [self] writable in
+                guard !completion.isSettled else { return }
+                publishNow(
+                    writable, exchange: exchange, routingKey: routingKey, body: body, properties: properties,
+                    mandatory: mandatory, confirming: confirming, completion: completion
                 )
-                if confirming, let number {
-                    let sent = mandatory
-                        ? BlockingPendingConfirms.Mandatory(exchange: exchange, routingKey: routingKey, body: body) : nil
-                    pendingConfirms.add(number, mandatory: sent, completion: completion)
-                } else {
-                    completion.resolve(.success(()))
-                }
-            } catch {
-                completion.resolve(.failure(error))
             }
+        }
+    }
+
+    /// On the loop, once the socket has room: publishes, and in confirm mode leaves the
+    /// completion to the confirm.
+    private func publishNow(
+        _ writable: Result<Void, any Error>, exchange: String, routingKey: String, body: ByteBuffer,
+        properties: AMQP.BasicProperties, mandatory: Bool, confirming: Bool, completion: Completion<Void>
+    ) {
+        do {
+            try writable.get()
+            let number = try selectChannel.basicPublish(
+                exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
+            )
+            if confirming, let number {
+                let sent = mandatory
+                    ? BlockingPendingConfirms.Mandatory(exchange: exchange, routingKey: routingKey, body: body) : nil
+                pendingConfirms.add(number, mandatory: sent, completion: completion)
+            } else {
+                completion.resolve(.success(()))
+            }
+        } catch {
+            completion.resolve(.failure(error))
         }
     }
 

@@ -20,6 +20,9 @@ final class Completion<Value>: @unchecked Sendable {
         return first
     }
 
+    /// Whether an answer (or the timeout) settled the completion already.
+    var isSettled: Bool { result.withLock { $0.value != nil } }
+
     /// Waits for the answer at most `seconds`; throws `BlockingCallTimeout(operation)` after
     /// that, or the error the answer carries. `onTimeout` runs (on the calling thread) when the
     /// timeout, not an answer, settled the completion: the caller forgets what still refers to it.

@@ -109,6 +109,17 @@ extension SelectChannel {
         try basicPublish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(bytes: body), properties: properties, mandatory: mandatory)
     }
 
+    /// Runs `work` once the connection accepts publishes (write backpressure: after the
+    /// publishes that waited before, once the socket has room); with the error when the
+    /// connection is gone. Loop only; for the async and blocking faces, whose publishes wait.
+    func whenWritable(_ work: @escaping (Result<Void, any Error>) -> Void) {
+        guard let handler = connection.handler else {
+            work(.failure(ChannelWrongStateError(reason: "basic.publish: the connection is not open")))
+            return
+        }
+        handler.whenWritable(work)
+    }
+
     private func publishOnLoop(_ request: PublishRequest) throws -> UInt64? {
         guard let handler = connection.handler else {
             throw ChannelWrongStateError(reason: "basic.publish: the connection is not open")

@@ -74,6 +74,7 @@ extension AMQPConnectionHandler {
         let waiters = updateSecretWaiters
         updateSecretWaiters.removeAll()
         for waiter in waiters { waiter(.failure(error)) }
+        failWriteWaiters(error)
         if let context {
             flushNow()
             context.close(promise: nil)

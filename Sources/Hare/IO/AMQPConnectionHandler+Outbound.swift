@@ -60,5 +60,6 @@ extension AMQPConnectionHandler {
         outbound = context.channel.allocator.buffer(capacity: Swift.max(4096, Swift.min(bytes.readableBytes, 1 << 20)))
         heartbeat.frameSent()
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        if !writeWaiters.isEmpty { scheduleWriteDrain() }
     }
 }

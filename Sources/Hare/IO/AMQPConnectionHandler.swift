@@ -36,6 +36,10 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var readPauseRequested = false
     /// Reading from the socket is actually off (`autoRead` false).
     var readsPaused = false
+    /// Publishes waiting for the socket to drain (see `whenWritable`), oldest first.
+    var writeWaiters = CircularBuffer<(Result<Void, any Error>) -> Void>()
+    /// A drain of `writeWaiters` is scheduled for the next loop turn.
+    var writeDrainScheduled = false
     var heartbeat = HeartbeatMonitor()
     var heartbeatTask: Scheduled<Void>?
     var blockedTimer: Scheduled<Void>?
@@ -79,6 +83,11 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelActive(context: ChannelHandlerContext) {
         perform(machine.connected())
         context.fireChannelActive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { drainWriteWaiters() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

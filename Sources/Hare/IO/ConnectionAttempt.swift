@@ -56,6 +56,7 @@ final class ConnectionAttempt {
         let makeHandler = LoopConfined(value: makeHandler)
         var bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: (parameters.tcpOptions?.noDelay ?? true) ? 1 : 0)
+            .channelOption(ChannelOptions.writeBufferWaterMark, value: AMQPConnectionHandler.writeBufferWaterMark)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations

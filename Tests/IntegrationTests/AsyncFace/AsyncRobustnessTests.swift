@@ -140,6 +140,40 @@ extension Integration {
             #expect(spareEnd is ChannelClosedByClient)
         }
 
+        @Test("basicPublish waits while the broker does not read: a fast publisher's memory stays bounded, nothing is lost")
+        func publishBackpressure() async throws {
+            let connection = try await Hare.Connection.connect(try Broker.parameters())
+            defer { Task { try? await connection.close() } }
+            let channel = try await connection.channel()
+            let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+            let notices = connection.blockedNotices
+            let total = 200
+            let size = 256 * 1024
+            let body = ByteBuffer(repeating: 0x62, count: size)
+            let handedOver = Locked(0)
+            let publisher = try await withTimeout(60, "publishing under the memory alarm") {
+                try await RabbitMQCtl.withMemoryAlarm { () -> Task<Void, any Error> in
+                    // Once the connection publishes under the alarm the broker stops reading it.
+                    try await channel.basicPublish(exchange: "", routingKey: queue, body: "under the alarm")
+                    var iterator = notices.makeAsyncIterator()
+                    guard case .blocked = await iterator.next() else { throw ScenarioFailure("expected connection.blocked") }
+                    let publisher = Task {
+                        for _ in 0..<total {
+                            try await channel.basicPublish(exchange: "", routingKey: queue, body: body)
+                            handedOver.withLock { $0 += 1 }
+                        }
+                    }
+                    try await expectPublishingStalls(handedOver, of: total, bytesEach: size, after: 2)
+                    return publisher
+                }
+            }
+            // The alarm is over: the waiting publishes go out, in full.
+            try await withTimeout(60, "the publishes after the alarm") { try await publisher.value }
+            #expect(handedOver.value == total)
+            try await awaitMessageCount(UInt32(total + 1), queue: queue, on: channel)
+            _ = try await channel.queuePurge(queue: queue)
+        }
+
         /// Polls until `queue` holds `count` ready messages (at most 15 s).
         func awaitMessageCount(_ count: UInt32, queue: String, on channel: Hare.Channel) async throws {
             let deadline = ContinuousClock.now + .seconds(15)

@@ -95,9 +95,11 @@ extension Integration {
 
         @Test("a confirm-mode publish that times out is forgotten; its late return goes to the return callbacks")
         func timedOutPublishIsForgotten() async throws {
-            struct Seen: Sendable {
+            struct Sent: Sendable {
                 var timedOut: BlockingCallTimeout?
                 var waitedMs = -1
+            }
+            struct Seen: Sendable {
                 var waitingAfterTimeout = -1
                 var routable = false
                 var unroutableKey: String?
@@ -105,28 +107,36 @@ extension Integration {
             }
             try await withBlocking(rpcTimeout: 1) { worker, connection in
                 let lostKey = Names.unique("hare-test-nowhere")
-                let seen = try await worker.run {
-                    var seen = Seen()
-                    let returned = Locked<[String]>([])
+                let returned = Locked<[String]>([])
+                let (channel, trigger, queue) = try await worker.run { () -> (BlockingChannel, BlockingChannel, String) in
                     let channel = try connection.channel()
                     channel.addOnReturnCallback { _, _, _, body in returned.withLock { $0.append(String(buffer: body)) } }
                     try channel.confirmDelivery()
                     let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
-
-                    // The loop is busy for 2.5 s: the publish (sent once the loop is free) cannot
-                    // be confirmed within 1 s.
-                    stallLoop(connection, seconds: 2.5)
-                    let start = ContinuousClock.now
-                    do {
-                        try channel.basicPublish(exchange: "amq.direct", routingKey: lostKey, body: "lost", mandatory: true)
-                    } catch let error as BlockingCallTimeout {
-                        seen.timedOut = error
+                    return (channel, try connection.channel(), queue)
+                }
+                // Under a memory alarm the broker stops reading a connection once it publishes:
+                // the mandatory publish below is sent, but its return and ack come only after
+                // the alarm, long after the 1 s bound.
+                let sent = try await RabbitMQCtl.withMemoryAlarm {
+                    try await worker.run {
+                        var sent = Sent()
+                        try trigger.basicPublish(exchange: "", routingKey: queue, body: "under the alarm")
+                        try connection.sleep(0.3)
+                        let start = ContinuousClock.now
+                        do {
+                            try channel.basicPublish(exchange: "amq.direct", routingKey: lostKey, body: "lost", mandatory: true)
+                        } catch let error as BlockingCallTimeout {
+                            sent.timedOut = error
+                        }
+                        sent.waitedMs = Int((ContinuousClock.now - start) / .milliseconds(1))
+                        return sent
                     }
-                    seen.waitedMs = Int((ContinuousClock.now - start) / .milliseconds(1))
-                    // Runs on the loop after the publish and before the broker's answer to it
-                    // can be read: the timed-out publish no longer waits.
+                }
+                let seen = try await worker.run {
+                    var seen = Seen()
+                    // The timed-out publish no longer waits for its confirm.
                     seen.waitingAfterTimeout = try connection.core.eventLoop.submit { channel.pendingConfirms.count }.wait()
-
                     // The late return and ack of the lost message do not disturb later publishes.
                     try channel.basicPublish(exchange: "", routingKey: queue, body: "routable", mandatory: true)
                     seen.routable = true
@@ -139,9 +149,9 @@ extension Integration {
                     seen.returnedBodies = returned.value
                     return seen
                 }
-                #expect(seen.timedOut?.operation == "basic.publish and its publisher confirm")
-                #expect(seen.timedOut?.seconds == 1)
-                #expect(seen.waitedMs >= 1000 && seen.waitedMs < 2500, "waited \(seen.waitedMs) ms")
+                #expect(sent.timedOut?.operation == "basic.publish and its publisher confirm")
+                #expect(sent.timedOut?.seconds == 1)
+                #expect(sent.waitedMs >= 1000 && sent.waitedMs < 2500, "waited \(sent.waitedMs) ms")
                 #expect(seen.waitingAfterTimeout == 0, "the timed-out publish still waits for its confirm")
                 #expect(seen.routable)
                 #expect(seen.unroutableKey == lostKey + "-2")
@@ -312,6 +322,47 @@ extension Integration {
                 #expect(seen.process == "ConnectionWrongStateError")
                 #expect(seen.closeAgain == "ConnectionWrongStateError")
                 #expect(seen.laterMs < 400, "later calls took \(seen.laterMs) ms")
+            }
+        }
+
+        @Test("basicPublish waits while the broker does not read: memory stays bounded, nothing is lost")
+        func publishBackpressure() async throws {
+            try await withBlocking { worker, connection in
+                let queue = Names.unique("hare-test-blocking-backpressure")
+                let channel = try await worker.run { () -> BlockingChannel in
+                    let channel = try connection.channel()
+                    try channel.queueDeclare(queue: queue, exclusive: true)
+                    return channel
+                }
+                let total = 200
+                let size = 256 * 1024
+                let handedOver = Locked(0)
+                let publishing = try await RabbitMQCtl.withMemoryAlarm { () -> Task<Void, any Error> in
+                    try await pause(1)
+                    let body = ByteBuffer(repeating: 0x62, count: size)
+                    // The first publish under the alarm makes the broker stop reading the socket.
+                    let task = Task {
+                        try await worker.run {
+                            for _ in 0..<total {
+                                try channel.basicPublish(exchange: "", routingKey: queue, body: body)
+                                handedOver.withLock { $0 += 1 }
+                            }
+                        }
+                    }
+                    try await expectPublishingStalls(handedOver, of: total, bytesEach: size, after: 3)
+                    return task
+                }
+                try await withTimeout(60, "the publishes after the alarm") { try await publishing.value }
+                #expect(handedOver.value == total)
+                let deadline = ContinuousClock.now + .seconds(15)
+                var count: UInt32 = 0
+                while ContinuousClock.now < deadline {
+                    count = try await worker.run { try channel.queueDeclare(queue: queue, passive: true).messageCount }
+                    if count == UInt32(total) { break }
+                    try await pause(0.05)
+                }
+                #expect(count == UInt32(total))
+                try await worker.run { _ = try channel.queuePurge(queue: queue) }
             }
         }
     }

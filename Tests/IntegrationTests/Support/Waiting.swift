@@ -1,5 +1,6 @@
 import Dispatch
 import NIOConcurrencyHelpers
+import Testing
 
 /// Resolves a continuation once: the first of a callback and a timeout wins.
 final class OneShot<Value: Sendable>: Sendable {
@@ -131,4 +132,16 @@ final class Locked<Value: Sendable>: Sendable {
 
     /// The current value.
     var value: Value { box.withLockedValue { $0 } }
+}
+
+/// Checks write backpressure while the broker reads nothing: after `seconds`, fewer than `total`
+/// publishes were handed over (the socket's and the broker's buffers hold a few MiB, the rest
+/// waits), less than 30 MiB of them, and none more during one further second.
+func expectPublishingStalls(_ handedOver: Locked<Int>, of total: Int, bytesEach size: Int, after seconds: Double) async throws {
+    try await pause(seconds)
+    let stalled = handedOver.value
+    try await pause(1)
+    #expect(stalled < total, "all \(total) publishes were handed over while the broker read nothing")
+    #expect(stalled * size < 30 * 1024 * 1024, "\(stalled) publishes of \(size) bytes were buffered")
+    #expect(handedOver.value == stalled, "publishes went on while the broker read nothing")
 }
