@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Hare", targets: ["Hare"]),
         .library(name: "AMQPProtocol", targets: ["AMQPProtocol"]),
         .executable(name: "amqp-codegen", targets: ["amqp-codegen"]),
+        .executable(name: "hare", targets: ["HareCLI"]),
         .plugin(name: "AMQPCodegenPlugin", targets: ["AMQPCodegenPlugin"]),
     ],
     dependencies: [
@@ -14,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: Generator (Spec/*.xml -> Swift)
@@ -66,6 +69,25 @@ let package = Package(
             name: "ExampleSupport",
             dependencies: ["Hare", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
             path: "Examples/Support"
+        ),
+        // MARK: The hare command-line tool (hare perf)
+        .target(
+            name: "HarePerf",
+            dependencies: [
+                "Hare",
+                "AMQPProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "HareCLI",
+            dependencies: [
+                "HarePerf",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "hare-roundtrip",
@@ -152,6 +174,7 @@ let package = Package(
             name: "HareTests",
             dependencies: [
                 "Hare",
+                "HarePerf",
                 "AMQPProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -163,6 +186,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Hare",
+                "HarePerf",
                 "AMQPProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -109,15 +109,22 @@ extension SelectChannel {
         try basicPublish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(bytes: body), properties: properties, mandatory: mandatory)
     }
 
-    /// Runs `work` once the connection accepts publishes (write backpressure: after the
-    /// publishes that waited before, once the socket has room); with the error when the
-    /// connection is gone. Loop only; for the async and blocking faces, whose publishes wait.
-    func whenWritable(_ work: @escaping (Result<Void, any Error>) -> Void) {
-        guard let handler = connection.handler else {
-            work(.failure(ChannelWrongStateError(reason: "basic.publish: the connection is not open")))
-            return
+    /// Calls `work` on the loop once the connection accepts more publishes without growing its
+    /// buffers: at once when nothing waits and under 1 MiB waits unsent on the socket, otherwise
+    /// once the socket has drained, after the work that waited before (first come, first
+    /// served). When the connection ends first, `work` gets its error.
+    ///
+    /// `basicPublish` itself never waits, as in Pika: a publisher that may outrun the broker
+    /// publishes from `work` to keep its memory bounded (the async and blocking faces do this for
+    /// every publish). From another thread, the check happens on the loop.
+    public func whenWritable(_ work: @escaping (Result<Void, any Error>) -> Void) {
+        eventLoop.runOnLoop { [self] in
+            guard let handler = connection.handler else {
+                work(.failure(ChannelWrongStateError(reason: "basic.publish: the connection is not open")))
+                return
+            }
+            handler.whenWritable(work)
         }
-        handler.whenWritable(work)
     }
 
     private func publishOnLoop(_ request: PublishRequest) throws -> UInt64? {

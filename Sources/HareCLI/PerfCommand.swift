@@ -1,0 +1,114 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HarePerf
+
+/// `hare perf`: a load test in the manner of RabbitMQ's PerfTest.
+struct PerfCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perf",
+        abstract: "Publishes and consumes against a broker and reports rates, latency and client CPU.",
+        discussion: """
+            Each producer and consumer has its own connection. Every second a progress line shows \
+            sent/s, confirmed/s, received/s, latency percentiles (from a timestamp in each message) \
+            and the client's CPU. Ctrl-C stops the run cleanly and prints the summary so far.
+            """
+    )
+
+    @Option(name: .long, help: "The broker's AMQP URL.")
+    var url = "amqp://guest:guest@127.0.0.1:5672/"
+    @Option(name: [.customShort("x"), .long], help: "Producers (one connection each).")
+    var producers = 1
+    @Option(name: [.customShort("y"), .long], help: "Consumers (one connection each).")
+    var consumers = 1
+    @Option(name: [.short, .long], help: "Message size in bytes (8 or more carries a timestamp for latency).")
+    var size = 16
+    @Option(name: [.short, .long], help: "Publisher confirms in flight per producer; 0: no confirms.")
+    var confirm = 0
+    @Option(name: [.short, .long], help: "Consumer prefetch (basic.qos); 0: none.")
+    var prefetch = 0
+    @Option(name: [.customLong("multi-ack-every")], help: "Acknowledge with 'multiple' every N deliveries; 0 or 1: each one.")
+    var multiAckEvery = 0
+    @Flag(name: [.short, .long], help: "Consume with autoAck.")
+    var autoAck = false
+    @Option(name: [.short, .long], help: "Total publishing rate limit in messages per second; 0: none.")
+    var rate: Double = 0
+    @Option(name: [.customShort("z"), .long], help: "Run time in seconds.")
+    var time: Double?
+    @Option(name: [.customShort("C"), .long], help: "Messages to publish in all (with no producers: to consume).")
+    var count: Int?
+    @Option(name: [.short, .long], help: "Queue name; default: a server-named, auto-delete queue for the run.")
+    var queue: String?
+    @Flag(name: .long, help: "Declare the queue durable.")
+    var durable = false
+    @Flag(name: .long, help: "Declare the queue as a quorum queue (x-queue-type: quorum).")
+    var quorum = false
+    @Flag(name: .long, help: "Publish persistent messages (delivery mode 2).")
+    var persistent = false
+    @Option(name: [.short, .long], help: "Exchange to publish to; the queue is bound to it. Default: the default exchange.")
+    var exchange = ""
+    @Option(name: [.customShort("k"), .customLong("routing-key")], help: "Routing key; default: the queue name.")
+    var routingKey: String?
+    @Flag(name: .long, help: "Sequential round trips: publish the next message once the previous one is consumed.")
+    var sequential = false
+    @Flag(name: .long, help: "Print the summary as JSON (progress lines go to standard error).")
+    var json = false
+
+    func validate() throws {
+        do {
+            try perfConfiguration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    var perfConfiguration: PerfConfiguration {
+        var configuration = PerfConfiguration()
+        configuration.url = url
+        configuration.producers = producers
+        configuration.consumers = consumers
+        configuration.messageSize = size
+        configuration.confirmWindow = confirm
+        configuration.prefetch = prefetch
+        configuration.multiAckEvery = multiAckEvery
+        configuration.autoAck = autoAck
+        configuration.rate = rate
+        configuration.duration = time
+        configuration.messageCount = count
+        configuration.queue = queue
+        configuration.durable = durable
+        configuration.quorum = quorum
+        configuration.persistent = persistent
+        configuration.exchange = exchange
+        configuration.routingKey = routingKey
+        configuration.sequential = sequential
+        return configuration
+    }
+
+    func run() async throws {
+        let run = PerfRun(configuration: perfConfiguration)
+        // Ctrl-C ends the run with its summary instead of killing the process.
+        signal(SIGINT, SIG_IGN)
+        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "hare.perf.sigint"))
+        interrupts.setEventHandler { run.requestStop() }
+        interrupts.resume()
+        defer { interrupts.cancel() }
+
+        let json = json
+        let summary = try await run.run { progress in
+            if json {
+                FileHandle.standardError.write(Data((progress.line + "\n").utf8))
+            } else {
+                print(progress.line)
+                fflush(nil)  // a line a second, also when the output is a file or a pipe
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(summary.text)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// What a `hare perf` run does, modelled on RabbitMQ's PerfTest.
+public struct PerfConfiguration: Sendable, Codable, Equatable {
+    /// The broker (an AMQP URL, as `URLParameters` takes it).
+    public var url = "amqp://guest:guest@127.0.0.1:5672/"
+    /// Publishing connections (one channel each).
+    public var producers = 1
+    /// Consuming connections (one channel and one consumer each).
+    public var consumers = 1
+    /// Body size in bytes; from 8 bytes on, the body carries the send time and latency is
+    /// measured.
+    public var messageSize = 16
+    /// Publisher confirms in flight per producer; 0 publishes without confirms.
+    public var confirmWindow = 0
+    /// basic.qos prefetch count per consumer; 0 sets none.
+    public var prefetch = 0
+    /// Acknowledge with `multiple` every this many deliveries (0 or 1: each delivery).
+    public var multiAckEvery = 0
+    /// Consume with autoAck (no acknowledgements).
+    public var autoAck = false
+    /// Total publishing rate in messages per second, shared by the producers; 0: as fast as the
+    /// broker takes them.
+    public var rate: Double = 0
+    /// Run time in seconds; nil: until `messageCount` or Ctrl-C.
+    public var duration: Double?
+    /// Messages to publish in all (or, with no producers, to consume); nil: no limit.
+    public var messageCount: Int?
+    /// The queue; nil declares a server-named, auto-delete queue for the run.
+    public var queue: String?
+    /// Declare the queue durable.
+    public var durable = false
+    /// Declare the queue as a quorum queue (`x-queue-type: quorum`; durable).
+    public var quorum = false
+    /// Publish persistent messages (delivery mode 2).
+    public var persistent = false
+    /// The exchange to publish to ("" is the default exchange); the queue is bound to it with
+    /// `routingKey` unless it is the default exchange.
+    public var exchange = ""
+    /// The routing key; nil: the queue's name.
+    public var routingKey: String?
+    /// Sequential round trips: a producer publishes its next message only once the consumers
+    /// received the previous one (latency of one message at a time).
+    public var sequential = false
+
+    /// The defaults: one producer and one consumer, 16-byte messages, no confirms.
+    public init() {}
+
+    /// Checks the combination; the error says which setting is wrong and why.
+    public func validate() throws(PerfConfigurationError) {
+        func refuse(_ setting: String, _ reason: String) -> PerfConfigurationError {
+            PerfConfigurationError(setting: setting, reason: reason)
+        }
+        guard (0...1000).contains(producers) else { throw refuse("producers", "must be between 0 and 1000") }
+        guard (0...1000).contains(consumers) else { throw refuse("consumers", "must be between 0 and 1000") }
+        guard producers + consumers > 0 else { throw refuse("producers", "a run needs a producer or a consumer") }
+        guard (0...(64 << 20)).contains(messageSize) else { throw refuse("size", "must be between 0 and 64 MiB") }
+        guard (0...1_000_000).contains(confirmWindow) else { throw refuse("confirm", "must be between 0 and 1000000") }
+        guard (0...Int(UInt16.max)).contains(prefetch) else { throw refuse("prefetch", "must be between 0 and 65535") }
+        guard multiAckEvery >= 0 else { throw refuse("multi-ack-every", "must not be negative") }
+        guard rate >= 0, rate.isFinite else { throw refuse("rate", "must be a finite number, 0 or more") }
+        if let duration, !(duration > 0 && duration.isFinite) { throw refuse("time", "must be a positive number of seconds") }
+        if let messageCount, messageCount <= 0 { throw refuse("count", "must be positive") }
+        if producers == 0, queue == nil {
+            throw refuse("queue", "a run without producers consumes an existing queue: name it")
+        }
+        if sequential, producers != 1 || consumers < 1 {
+            throw refuse("sequential", "round trips need exactly one producer and a consumer")
+        }
+        if sequential, messageSize < PerfMessage.timestampSize {
+            throw refuse("size", "round trips carry a timestamp: at least \(PerfMessage.timestampSize) bytes")
+        }
+    }
+}
+
+/// A `hare perf` setting that cannot work, with the reason.
+public struct PerfConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// The command-line name of the setting.
+    public var setting: String
+    /// Why it is refused.
+    public var reason: String
+
+    /// A one-line account of the error.
+    public var description: String { "--\(setting): \(reason)" }
+}

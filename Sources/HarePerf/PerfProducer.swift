@@ -1,0 +1,151 @@
+import AMQPProtocol
+import Hare
+import NIOCore
+
+/// One publishing connection. All of its state lives on its connection's event loop: it
+/// publishes in batches of at most `batch` messages per loop turn, keeps at most the confirm
+/// window unconfirmed, waits for the socket to drain (`whenWritable`) so that its memory stays
+/// bounded, and keeps to its share of the rate.
+final class PerfProducer: @unchecked Sendable {
+    // @unchecked: every mutable property is touched on `eventLoop` only.
+    let endpoint: PerfEndpoint
+    let configuration: PerfConfiguration
+    let statistics: PerfStatistics
+    /// Messages this producer publishes; nil: until stopped.
+    let quota: Int?
+    /// Messages per second for this producer; 0: no limit.
+    let rate: Double
+    let routingKey: String
+    let properties: AMQP.BasicProperties
+    let eventLoop: any EventLoop
+    static let batch = 256
+
+    private var published = 0
+    private var unconfirmed = 0
+    private var stopped = false
+    private var pumpScheduled = false
+    private var rateTimerPending = false
+    private let allocator = ByteBufferAllocator()
+    private var startedAt = NIODeadline.now()
+    /// Done publishing (quota reached or stopped) and, in confirm mode, every confirm is in.
+    let finished = ResumeOnce<Void>()
+
+    init(endpoint: PerfEndpoint, configuration: PerfConfiguration, statistics: PerfStatistics, quota: Int?, rate: Double, routingKey: String) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.statistics = statistics
+        self.quota = quota
+        self.rate = rate
+        self.routingKey = routingKey
+        properties = AMQP.BasicProperties(deliveryMode: configuration.persistent ? 2 : nil)
+        eventLoop = endpoint.channel.connection.ioloop.eventLoop
+    }
+
+    /// Turns confirm mode on when asked for; then publishing can start.
+    func prepare() async throws {
+        guard configuration.confirmWindow > 0 else { return }
+        let _: AMQP.Confirm.SelectOk = try await endpoint.call { channel, done in
+            channel.confirmDelivery(ackNackCallback: { [self] _, confirm in self.confirmed(confirm) }, callback: done)
+        }
+    }
+
+    /// Starts publishing.
+    func start() {
+        eventLoop.execute { [self] in
+            startedAt = .now()
+            pump()
+        }
+    }
+
+    /// Stops publishing (what is in flight still gets its confirm).
+    func stop() {
+        eventLoop.execute { [self] in
+            stopped = true
+            finishIfDone()
+        }
+    }
+
+    /// A consumer received a message (sequential round trips wait for it).
+    func messageReceived() {
+        eventLoop.execute { [self] in schedulePump() }
+    }
+
+    private func schedulePump() {
+        guard !pumpScheduled else { return }
+        pumpScheduled = true
+        eventLoop.execute { [self] in
+            pumpScheduled = false
+            pump()
+        }
+    }
+
+    private func pump() {
+        var budget = Self.batch
+        while budget > 0 {
+            guard !stopped, quota.map({ published < $0 }) ?? true else {
+                finishIfDone()
+                return
+            }
+            if configuration.confirmWindow > 0, unconfirmed >= configuration.confirmWindow { return }  // a confirm pumps
+            if configuration.sequential, statistics.received.load(ordering: .relaxed) < published { return }  // a delivery pumps
+            if rate > 0 {
+                let due = startedAt + .nanoseconds(Int64(Double(published) / rate * 1e9))
+                let now = NIODeadline.now()
+                if due > now {
+                    if !rateTimerPending {
+                        rateTimerPending = true
+                        eventLoop.scheduleTask(deadline: due) { [self] in
+                            rateTimerPending = false
+                            pump()
+                        }
+                    }
+                    return
+                }
+            }
+            publishOne()
+            budget -= 1
+        }
+        // The batch is out: go on once the socket has room, after what the loop has to read.
+        endpoint.channel.whenWritable { [self] writable in
+            if case .success = writable { schedulePump() }
+        }
+    }
+
+    private func publishOne() {
+        let body = PerfMessage.body(
+            size: configuration.messageSize, sentAt: NIODeadline.now().uptimeNanoseconds,
+            allocator: allocator
+        )
+        do {
+            _ = try endpoint.channel.basicPublish(
+                exchange: configuration.exchange, routingKey: routingKey, body: body, properties: properties
+            )
+            published += 1
+            if configuration.confirmWindow > 0 { unconfirmed += 1 }
+            statistics.sent.add(1, ordering: .relaxed)
+        } catch {
+            stopped = true
+            finished.resume(.failure(error))
+        }
+    }
+
+    private func confirmed(_ confirm: PublisherConfirm) {
+        let count = confirm.deliveryTags.count
+        unconfirmed -= count
+        if confirm.isAck {
+            statistics.confirmed.add(count, ordering: .relaxed)
+        } else {
+            statistics.nacked.add(count, ordering: .relaxed)
+        }
+        if stopped || quota.map({ published >= $0 }) == true {
+            finishIfDone()
+        } else {
+            schedulePump()
+        }
+    }
+
+    private func finishIfDone() {
+        guard unconfirmed == 0 else { return }
+        finished.resume(.success(()))
+    }
+}

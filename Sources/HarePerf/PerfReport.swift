@@ -1,0 +1,124 @@
+import Foundation
+import Histogram
+
+/// Latency percentiles in microseconds, from a histogram (nil when it holds no sample).
+public struct PerfLatency: Sendable, Codable, Equatable {
+    public var samples: UInt64
+    public var p50: UInt64
+    public var p95: UInt64
+    public var p99: UInt64
+    public var max: UInt64
+
+    /// The percentiles of `histogram`; nil when it is empty.
+    public init?(_ histogram: Histogram<UInt64>) {
+        guard histogram.totalCount > 0 else { return nil }
+        samples = histogram.totalCount
+        p50 = histogram.valueAtPercentile(50)
+        p95 = histogram.valueAtPercentile(95)
+        p99 = histogram.valueAtPercentile(99)
+        max = histogram.max
+    }
+
+    /// "p50 210 µs  p95 450 µs  p99 800 µs".
+    public var text: String {
+        "p50 \(PerfFormat.microseconds(p50))  p95 \(PerfFormat.microseconds(p95))  p99 \(PerfFormat.microseconds(p99))"
+    }
+}
+
+/// One second of a run, as the progress line shows it.
+public struct PerfProgress: Sendable, Equatable {
+    /// Seconds since the start.
+    public var elapsed: Double
+    /// Per second over the last interval.
+    public var sentRate: Double
+    public var confirmedRate: Double
+    public var receivedRate: Double
+    /// The interval's latencies.
+    public var latency: PerfLatency?
+    /// Client CPU over the interval, in percent of one core.
+    public var cpuPercent: Double
+
+    /// The progress line.
+    public var line: String {
+        var parts = [
+            String(format: "%6.1f s", elapsed),
+            "sent \(PerfFormat.rate(sentRate))",
+            "confirmed \(PerfFormat.rate(confirmedRate))",
+            "received \(PerfFormat.rate(receivedRate))",
+        ]
+        parts.append(latency.map { "latency \($0.text)" } ?? "latency -")
+        parts.append(String(format: "CPU %.0f%%", cpuPercent))
+        return parts.joined(separator: "  ")
+    }
+}
+
+/// The end of a run: totals, averages, latency and what the client cost.
+public struct PerfSummary: Sendable, Codable, Equatable {
+    public var configuration: PerfConfiguration
+    /// The queue the run used.
+    public var queue: String
+    /// Seconds from the first publish (or consume) to the end.
+    public var seconds: Double
+    public var counts: PerfCounts
+    /// Messages per second over the whole run.
+    public var sentRate: Double
+    public var confirmedRate: Double
+    public var receivedRate: Double
+    /// Latency over the whole run (nil without samples).
+    public var latency: PerfLatency?
+    /// User plus system CPU seconds of the client process.
+    public var clientCPUSeconds: Double
+    /// Client CPU seconds per 100,000 messages (sent or received, whichever is more).
+    public var clientCPUSecondsPer100k: Double
+    /// Peak resident memory of the client process, bytes.
+    public var peakResidentBytes: Int
+    /// Ctrl-C ended the run early.
+    public var interrupted: Bool
+
+    /// The summary for people.
+    public var text: String {
+        var lines = [
+            "summary: \(String(format: "%.2f", seconds)) s on queue '\(queue)'\(interrupted ? " (interrupted)" : "")",
+            "  sent      \(counts.sent) (\(PerfFormat.rate(sentRate)))",
+        ]
+        if configuration.confirmWindow > 0 {
+            lines.append("  confirmed \(counts.confirmed) (\(PerfFormat.rate(confirmedRate))), nacked \(counts.nacked)")
+        }
+        lines.append("  received  \(counts.received) (\(PerfFormat.rate(receivedRate)))")
+        if counts.returned > 0 { lines.append("  returned  \(counts.returned)") }
+        lines.append("  latency   " + (latency.map { "\($0.text)  max \(PerfFormat.microseconds($0.max))" } ?? "-"))
+        lines.append(String(
+            format: "  client    %.2f CPU s, %.3f CPU s per 100k messages, peak RSS %.1f MB",
+            clientCPUSeconds, clientCPUSecondsPer100k, Double(peakResidentBytes) / 1_000_000
+        ))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Number formats of the reports.
+enum PerfFormat {
+    /// "24,510/s".
+    static func rate(_ perSecond: Double) -> String {
+        "\(grouped(Int(perSecond.rounded())))/s"
+    }
+
+    /// "850 µs", "12.3 ms", "1.20 s".
+    static func microseconds(_ value: UInt64) -> String {
+        switch value {
+        case ..<1000: "\(value) µs"
+        case ..<1_000_000: String(format: "%.1f ms", Double(value) / 1000)
+        default: String(format: "%.2f s", Double(value) / 1_000_000)
+        }
+    }
+
+    /// 1234567 → "1,234,567".
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return value < 0 ? "-" + out : out
+    }
+}

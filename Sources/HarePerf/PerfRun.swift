@@ -1,0 +1,206 @@
+import AMQPProtocol
+import Hare
+import Histogram
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// One `hare perf` run: declares the queue, opens the consumers and producers (one connection
+/// each, on a shared event loop group), reports every second, and stops on the run time, the
+/// message count or `requestStop()` (Ctrl-C) with a summary.
+public final class PerfRun: Sendable {
+    /// What the run does.
+    public let configuration: PerfConfiguration
+    /// Its counters, live.
+    public let statistics = PerfStatistics()
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// Prepares a run; nothing connects before `run`.
+    public init(configuration: PerfConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Ends the run early (from any thread, a signal handler's queue included): it stops
+    /// publishing, lets what is in flight arrive, and summarises.
+    public func requestStop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    /// Runs until the run time or message count is reached or `requestStop()` is called;
+    /// `progress` gets a report every second.
+    ///
+    /// - Throws: `PerfConfigurationError` for a bad configuration, `URLParametersError` for a
+    ///   bad URL, and what the broker refused (connecting, declaring the queue, consuming).
+    public func run(progress: @Sendable (PerfProgress) -> Void) async throws -> PerfSummary {
+        try configuration.validate()
+        let parameters = try URLParameters(configuration.url)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: Swift.max(2, System.coreCount))
+        defer { group.shutdownGracefully { _ in } }
+
+        let setup = try await PerfEndpoint.open(parameters, on: group)
+        let queue = try await declareQueue(on: setup)
+        let routingKey = configuration.routingKey ?? queue
+        var producers: [PerfProducer] = []
+        var consumers: [PerfConsumer] = []
+        do {
+            for index in 0..<configuration.producers {
+                let producer = PerfProducer(
+                    endpoint: try await PerfEndpoint.open(parameters, on: group), configuration: configuration,
+                    statistics: statistics, quota: quota(of: index), rate: configuration.rate / Double(configuration.producers),
+                    routingKey: routingKey
+                )
+                try await producer.prepare()
+                producers.append(producer)
+            }
+            let roundTripProducer = configuration.sequential ? producers.first : nil
+            for _ in 0..<configuration.consumers {
+                let consumer = PerfConsumer(
+                    endpoint: try await PerfEndpoint.open(parameters, on: group), configuration: configuration,
+                    statistics: statistics, onDelivery: { roundTripProducer?.messageReceived() }
+                )
+                try await consumer.start(queue: queue)
+                consumers.append(consumer)
+            }
+        } catch {
+            for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) + [setup] { await endpoint.close() }
+            throw error
+        }
+
+        let start = ContinuousClock.now
+        let usageAtStart = ProcessUsage.now()
+        for producer in producers { producer.start() }
+        let total = try await report(from: start, usage: usageAtStart, progress: progress)
+        let interrupted = stopRequested.load(ordering: .relaxed)
+
+        // Stop publishing; let confirms and deliveries in flight arrive.
+        for producer in producers { producer.stop() }
+        for producer in producers { _ = try? await producer.finished.wait(seconds: 10) }
+        for producer in producers {
+            // A final round trip: every publish before it has reached the broker.
+            let _: AMQP.Queue.DeclareOk? = try? await producer.endpoint.call { channel, done in
+                channel.queueDeclare(queue: queue, passive: true, callback: done)
+            }
+        }
+        if !consumers.isEmpty, !producers.isEmpty { await awaitDeliveries(within: interrupted ? 2 : 10) }
+        let seconds = (ContinuousClock.now - start).seconds
+        for consumer in consumers { await consumer.stop() }
+        var latency = total
+        latency.add(statistics.takeInterval())
+        let usage = ProcessUsage.now()
+
+        for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) { await endpoint.close() }
+        if configuration.queue == nil {
+            let _: AMQP.Queue.DeleteOk? = try? await setup.call { channel, done in channel.queueDelete(queue: queue, callback: done) }
+        }
+        await setup.close()
+        return summary(queue: queue, seconds: seconds, latency: latency, cpu: usage.cpuSeconds - usageAtStart.cpuSeconds, usage: usage, interrupted: interrupted)
+    }
+
+    /// Declares the run's queue (and binds it to a named exchange); returns its name.
+    private func declareQueue(on setup: PerfEndpoint) async throws -> String {
+        var arguments: FieldTable = [:]
+        if configuration.quorum { arguments["x-queue-type"] = .string("quorum") }
+        let name = configuration.queue ?? ""
+        let declared: AMQP.Queue.DeclareOk = try await setup.call { channel, done in
+            channel.queueDeclare(
+                queue: name, durable: configuration.durable || configuration.quorum, autoDelete: configuration.queue == nil,
+                arguments: arguments, callback: done
+            )
+        }
+        if !configuration.exchange.isEmpty {
+            let _: AMQP.Queue.BindOk = try await setup.call { channel, done in
+                channel.queueBind(
+                    queue: declared.queue, exchange: configuration.exchange,
+                    routingKey: configuration.routingKey ?? declared.queue, callback: done
+                )
+            }
+        }
+        return declared.queue
+    }
+
+    /// The share of the message count that producer `index` publishes.
+    private func quota(of index: Int) -> Int? {
+        guard let count = configuration.messageCount else { return nil }
+        let producers = configuration.producers
+        return count / producers + (index < count % producers ? 1 : 0)
+    }
+
+    /// Reports every second until the run should stop; returns every latency reported.
+    private func report(
+        from start: ContinuousClock.Instant, usage: ProcessUsage, progress: @Sendable (PerfProgress) -> Void
+    ) async throws -> Histogram<UInt64> {
+        var total = PerfStatistics.makeHistogram()
+        var last = (instant: start, counts: PerfCounts(), cpu: usage.cpuSeconds)
+        var nextReport = start + .seconds(1)
+        while !shouldStop(elapsed: (ContinuousClock.now - start).seconds) {
+            try await Task.sleep(for: .milliseconds(50))
+            let now = ContinuousClock.now
+            guard now >= nextReport else { continue }
+            nextReport = nextReport + .seconds(1)
+            let counts = statistics.counts
+            let cpu = ProcessUsage.now().cpuSeconds
+            let interval = statistics.takeInterval()
+            total.add(interval)
+            let seconds = Swift.max((now - last.instant).seconds, 1e-3)
+            let delta = counts.since(last.counts)
+            progress(PerfProgress(
+                elapsed: (now - start).seconds, sentRate: Double(delta.sent) / seconds,
+                confirmedRate: Double(delta.confirmed) / seconds, receivedRate: Double(delta.received) / seconds,
+                latency: PerfLatency(interval), cpuPercent: (cpu - last.cpu) / seconds * 100
+            ))
+            last = (now, counts, cpu)
+        }
+        return total
+    }
+
+    private func shouldStop(elapsed: Double) -> Bool {
+        if stopRequested.load(ordering: .relaxed) { return true }
+        if let duration = configuration.duration, elapsed >= duration { return true }
+        guard let count = configuration.messageCount else { return false }
+        let counts = statistics.counts
+        if configuration.producers == 0 { return counts.received >= count }
+        guard counts.sent >= count else { return false }
+        if configuration.confirmWindow > 0, counts.confirmed + counts.nacked < count { return false }
+        return configuration.consumers == 0 || counts.received >= count
+    }
+
+    /// Waits until the consumers have every message sent, or `seconds` pass without progress.
+    private func awaitDeliveries(within seconds: Double) async {
+        var lastReceived = -1
+        var idleSince = ContinuousClock.now
+        while true {
+            let counts = statistics.counts
+            if counts.received >= counts.sent - counts.returned - counts.nacked { return }
+            if counts.received != lastReceived {
+                lastReceived = counts.received
+                idleSince = .now
+            } else if (ContinuousClock.now - idleSince).seconds > seconds {
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private func summary(
+        queue: String, seconds: Double, latency: Histogram<UInt64>, cpu: Double, usage: ProcessUsage, interrupted: Bool
+    ) -> PerfSummary {
+        let counts = statistics.counts
+        let elapsed = Swift.max(seconds, 1e-9)
+        let messages = Swift.max(counts.sent, counts.received, 1)
+        return PerfSummary(
+            configuration: configuration, queue: queue, seconds: seconds, counts: counts,
+            sentRate: Double(counts.sent) / elapsed, confirmedRate: Double(counts.confirmed) / elapsed,
+            receivedRate: Double(counts.received) / elapsed, latency: PerfLatency(latency),
+            clientCPUSeconds: cpu, clientCPUSecondsPer100k: cpu / Double(messages) * 100_000,
+            peakResidentBytes: usage.peakResidentBytes, interrupted: interrupted
+        )
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,81 @@
+@testable import HarePerf
+import NIOCore
+import Testing
+
+/// `hare perf`'s settings, message format and number formats, without a broker.
+@Suite("hare perf: configuration and reports")
+struct PerfConfigurationTests {
+    @Test("the defaults are valid: one producer, one consumer, 16-byte messages")
+    func defaults() throws {
+        let configuration = PerfConfiguration()
+        try configuration.validate()
+        #expect(configuration.producers == 1 && configuration.consumers == 1 && configuration.messageSize == 16)
+    }
+
+    /// A default configuration with one change.
+    static func changed(_ change: (inout PerfConfiguration) -> Void) -> PerfConfiguration {
+        var configuration = PerfConfiguration()
+        change(&configuration)
+        return configuration
+    }
+
+    static let refusals: [(String, PerfConfiguration)] = [
+        ("producers", changed { $0.producers = -1 }),
+        ("producers", changed { $0.producers = 0; $0.consumers = 0 }),
+        ("size", changed { $0.messageSize = -5 }),
+        ("confirm", changed { $0.confirmWindow = -1 }),
+        ("prefetch", changed { $0.prefetch = 70_000 }),
+        ("rate", changed { $0.rate = .infinity }),
+        ("time", changed { $0.duration = 0 }),
+        ("count", changed { $0.messageCount = 0 }),
+        ("queue", changed { $0.producers = 0 }),
+        ("sequential", changed { $0.sequential = true; $0.producers = 2 }),
+        ("size", changed { $0.sequential = true; $0.messageSize = 4 }),
+    ]
+
+    @Test("each impossible setting is refused with the setting's name", arguments: refusals)
+    func refused(setting: String, configuration: PerfConfiguration) {
+        #expect(throws: PerfConfigurationError.self) { try configuration.validate() }
+        do {
+            try configuration.validate()
+        } catch {
+            #expect(error.setting == setting)
+            #expect(error.description.hasPrefix("--\(setting): "))
+        }
+    }
+
+    @Test("a body of 8 bytes or more carries its send time; a shorter one carries none")
+    func timestamps() {
+        let allocator = ByteBufferAllocator()
+        let body = PerfMessage.body(size: 16, sentAt: 123_456_789, allocator: allocator)
+        #expect(body.readableBytes == 16)
+        #expect(PerfMessage.sentAt(body) == 123_456_789)
+        let short = PerfMessage.body(size: 4, sentAt: 99, allocator: allocator)
+        #expect(short.readableBytes == 4)
+        #expect(PerfMessage.sentAt(short) == nil)
+        #expect(PerfMessage.sentAt(ByteBuffer()) == nil)
+    }
+
+    @Test("latency percentiles come from the recorded samples")
+    func percentiles() throws {
+        let statistics = PerfStatistics()
+        for value in 1...100 { statistics.recordLatency(microseconds: UInt64(value * 10)) }
+        let latency = try #require(PerfLatency(statistics.takeInterval()))
+        #expect(latency.samples == 100)
+        #expect((495...505).contains(latency.p50))
+        #expect((945...955).contains(latency.p95))
+        #expect((985...995).contains(latency.p99))
+        #expect(PerfLatency(statistics.takeInterval()) == nil, "the interval starts empty again")
+    }
+
+    @Test("the progress line shows rates, latency and CPU")
+    func progressLine() {
+        let line = PerfProgress(
+            elapsed: 3, sentRate: 24_510.4, confirmedRate: 0, receivedRate: 1_234_567, latency: nil, cpuPercent: 35.2
+        ).line
+        #expect(line.contains("sent 24,510/s"))
+        #expect(line.contains("received 1,234,567/s"))
+        #expect(line.contains("latency -"))
+        #expect(line.contains("CPU 35%"))
+    }
+}
