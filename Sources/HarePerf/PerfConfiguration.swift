@@ -37,8 +37,8 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     public var exchange = ""
     /// The routing key; nil: the queue's name.
     public var routingKey: String?
-    /// Sequential round trips: a producer publishes its next message only once the consumers
-    /// received the previous one (latency of one message at a time).
+    /// Sequential round trips: the producer publishes its next message only once the consumer,
+    /// on the producer's connection, received the previous one (an RPC client's latency).
     public var sequential = false
 
     /// The defaults: one producer and one consumer, 16-byte messages, no confirms.

@@ -21,13 +21,19 @@ struct PerfEndpoint: Sendable {
         )
         do {
             try await opened.wait(seconds: callTimeout)
-            let channel = ResumeOnce<SelectChannel>()
-            connection.channel(onOpen: { channel.resume(.success($0)) }, onOpenError: { channel.resume(.failure($0)) })
-            return PerfEndpoint(connection: connection, channel: try await channel.wait(seconds: callTimeout))
+            return try await open(on: connection)
         } catch {
             connection.close()
             throw error
         }
+    }
+
+    /// Opens another channel on `connection` (sequential round trips publish and consume on one
+    /// connection, as an RPC client does: no hop between threads).
+    static func open(on connection: SelectConnection) async throws -> PerfEndpoint {
+        let channel = ResumeOnce<SelectChannel>()
+        connection.channel(onOpen: { channel.resume(.success($0)) }, onOpenError: { channel.resume(.failure($0)) })
+        return PerfEndpoint(connection: connection, channel: try await channel.wait(seconds: callTimeout))
     }
 
     /// Calls a channel method with a completion and waits for it.

@@ -54,8 +54,14 @@ public final class PerfRun: Sendable {
             }
             let roundTripProducer = configuration.sequential ? producers.first : nil
             for _ in 0..<configuration.consumers {
+                // Round trips consume on the producer's connection, as an RPC client does.
+                let endpoint = if let roundTripProducer {
+                    try await PerfEndpoint.open(on: roundTripProducer.endpoint.connection)
+                } else {
+                    try await PerfEndpoint.open(parameters, on: group)
+                }
                 let consumer = PerfConsumer(
-                    endpoint: try await PerfEndpoint.open(parameters, on: group), configuration: configuration,
+                    endpoint: endpoint, configuration: configuration,
                     statistics: statistics, onDelivery: { roundTripProducer?.messageReceived() }
                 )
                 try await consumer.start(queue: queue)
@@ -88,7 +94,9 @@ public final class PerfRun: Sendable {
         latency.add(statistics.takeInterval())
         let usage = ProcessUsage.now()
 
-        for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) { await endpoint.close() }
+        for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) where !endpoint.connection.isClosed {
+            await endpoint.close()
+        }
         if configuration.queue == nil {
             let _: AMQP.Queue.DeleteOk? = try? await setup.call { channel, done in channel.queueDelete(queue: queue, callback: done) }
         }
