@@ -176,19 +176,19 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    private func openSlot(_ number: UInt16, frame: String) -> ChannelSlot? {
+    private func openSlot(_ number: UInt16, frame: @autoclosure () -> String) -> ChannelSlot? {
         guard machine.isOpen else {
             if case .closing = machine.state { return nil }
             perform(machine.protocolViolation(
                 code: AMQP.ReplyCode.unexpectedFrame.rawValue,
-                reason: "a \(frame) frame on channel \(number) before the connection is open"
+                reason: "a \(frame()) frame on channel \(number) before the connection is open"
             ))
             return nil
         }
         guard let slot = channels[number] else {
             perform(machine.protocolViolation(
                 code: AMQP.ReplyCode.channelError.rawValue,
-                reason: "a \(frame) frame on channel \(number), which is not open"
+                reason: "a \(frame()) frame on channel \(number), which is not open"
             ))
             return nil
         }
