@@ -87,10 +87,20 @@ struct PerfCommand: AsyncParsableCommand {
 
     func run() async throws {
         let run = PerfRun(configuration: perfConfiguration)
-        // Ctrl-C ends the run with its summary instead of killing the process.
+        // Ctrl-C ends the run with its summary instead of killing the process; a second Ctrl-C
+        // kills it.
         signal(SIGINT, SIG_IGN)
         let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "hare.perf.sigint"))
-        interrupts.setEventHandler { run.requestStop() }
+        let presses = InterruptCount()
+        interrupts.setEventHandler {
+            presses.count += 1
+            if presses.count == 1 {
+                run.requestStop()
+            } else {
+                signal(SIGINT, SIG_DFL)
+                raise(SIGINT)
+            }
+        }
         interrupts.resume()
         defer { interrupts.cancel() }
 
@@ -111,4 +121,9 @@ struct PerfCommand: AsyncParsableCommand {
             print(summary.text)
         }
     }
+}
+
+/// How many times Ctrl-C was pressed; touched on the signal source's serial queue only.
+private final class InterruptCount: @unchecked Sendable {
+    var count = 0
 }

@@ -56,7 +56,15 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
         guard (0...1_000_000).contains(confirmWindow) else { throw refuse("confirm", "must be between 0 and 1000000") }
         guard (0...Int(UInt16.max)).contains(prefetch) else { throw refuse("prefetch", "must be between 0 and 65535") }
         guard multiAckEvery >= 0 else { throw refuse("multi-ack-every", "must not be negative") }
-        guard rate >= 0, rate.isFinite else { throw refuse("rate", "must be a finite number, 0 or more") }
+        guard rate == 0 || (rate >= 0.001 && rate.isFinite) else {
+            throw refuse("rate", "must be 0 (no limit) or a finite number from 0.001 on")
+        }
+        if !autoAck, prefetch > 0, multiAckEvery > prefetch {
+            throw refuse("multi-ack-every", "above the prefetch (\(prefetch)) the broker stops delivering before the first ack")
+        }
+        if exchange.isEmpty, let routingKey, routingKey != queue {
+            throw refuse("routing-key", "with the default exchange the routing key is the queue's name")
+        }
         if let duration, !(duration > 0 && duration.isFinite) { throw refuse("time", "must be a positive number of seconds") }
         if let messageCount, messageCount <= 0 { throw refuse("count", "must be positive") }
         if producers == 0, queue == nil {

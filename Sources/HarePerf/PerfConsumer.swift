@@ -41,14 +41,15 @@ final class PerfConsumer: @unchecked Sendable {
         consumerTag = ok.consumerTag
     }
 
-    /// Acknowledges what a multiple-ack policy still holds back and cancels the consumer.
-    func stop() async {
+    /// Acknowledges what a multiple-ack policy still holds back and cancels the consumer (the
+    /// cancel waits at most `timeout` seconds).
+    func stop(timeout: Double) async {
         let tag: String? = try? await eventLoop.submit { [self] in
             flushAcks()
             return consumerTag
         }.get()
         guard let tag else { return }
-        let _: AMQP.Basic.CancelOk? = try? await endpoint.call { channel, done in
+        let _: AMQP.Basic.CancelOk? = try? await endpoint.call(timeout: timeout) { channel, done in
             channel.basicCancel(consumerTag: tag, callback: done)
         }
     }

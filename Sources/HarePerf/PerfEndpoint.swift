@@ -36,13 +36,13 @@ struct PerfEndpoint: Sendable {
         return PerfEndpoint(connection: connection, channel: try await channel.wait(seconds: callTimeout))
     }
 
-    /// Calls a channel method with a completion and waits for it.
+    /// Calls a channel method with a completion and waits for it (at most `timeout` seconds).
     func call<Reply: Sendable>(
-        _ start: (SelectChannel, @escaping (Result<Reply, any Error>) -> Void) -> Void
+        timeout: Double = callTimeout, _ start: (SelectChannel, @escaping (Result<Reply, any Error>) -> Void) -> Void
     ) async throws -> Reply {
         let reply = ResumeOnce<Reply>()
         start(channel) { reply.resume($0) }
-        return try await reply.wait(seconds: Self.callTimeout)
+        return try await reply.wait(seconds: timeout)
     }
 
     /// Closes the connection and waits until it has closed (at most `seconds`).

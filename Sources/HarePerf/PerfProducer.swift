@@ -53,7 +53,7 @@ final class PerfProducer: @unchecked Sendable {
     func start() {
         eventLoop.execute { [self] in
             startedAt = .now()
-            pump()
+            schedulePump()
         }
     }
 
@@ -70,12 +70,15 @@ final class PerfProducer: @unchecked Sendable {
         eventLoop.execute { [self] in schedulePump() }
     }
 
+    /// Pumps once the socket has room (on a later loop turn: never recursively), unless a pump
+    /// is already on its way. Every publish goes through here, so write backpressure holds at
+    /// any rate.
     private func schedulePump() {
         guard !pumpScheduled else { return }
         pumpScheduled = true
-        eventLoop.execute { [self] in
+        endpoint.channel.whenWritable { [self] writable in
             pumpScheduled = false
-            pump()
+            if case .success = writable { pump() }
         }
     }
 
@@ -89,14 +92,14 @@ final class PerfProducer: @unchecked Sendable {
             if configuration.confirmWindow > 0, unconfirmed >= configuration.confirmWindow { return }  // a confirm pumps
             if configuration.sequential, statistics.received.load(ordering: .relaxed) < published { return }  // a delivery pumps
             if rate > 0 {
-                let due = startedAt + .nanoseconds(Int64(Double(published) / rate * 1e9))
+                let due = startedAt + .nanoseconds(Int64(Swift.min(Double(published) / rate * 1e9, 1e18)))
                 let now = NIODeadline.now()
                 if due > now {
                     if !rateTimerPending {
                         rateTimerPending = true
                         eventLoop.scheduleTask(deadline: due) { [self] in
                             rateTimerPending = false
-                            pump()
+                            schedulePump()
                         }
                     }
                     return
@@ -106,9 +109,7 @@ final class PerfProducer: @unchecked Sendable {
             budget -= 1
         }
         // The batch is out: go on once the socket has room, after what the loop has to read.
-        endpoint.channel.whenWritable { [self] writable in
-            if case .success = writable { schedulePump() }
-        }
+        schedulePump()
     }
 
     private func publishOne() {
@@ -125,6 +126,7 @@ final class PerfProducer: @unchecked Sendable {
             statistics.sent.add(1, ordering: .relaxed)
         } catch {
             stopped = true
+            statistics.producerFailed(error)
             finished.resume(.failure(error))
         }
     }

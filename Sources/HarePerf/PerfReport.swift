@@ -57,7 +57,9 @@ public struct PerfSummary: Sendable, Codable, Equatable {
     public var configuration: PerfConfiguration
     /// The queue the run used.
     public var queue: String
-    /// Seconds from the first publish (or consume) to the end.
+    /// Seconds from the first publish (or consume) until publishing was complete: the count
+    /// reached or the run stopped, the confirms in, and a synchronous round trip per producer
+    /// done (the rates are over this time; deliveries drained after it still count).
     public var seconds: Double
     public var counts: PerfCounts
     /// Messages per second over the whole run.
@@ -74,6 +76,8 @@ public struct PerfSummary: Sendable, Codable, Equatable {
     public var peakResidentBytes: Int
     /// Ctrl-C ended the run early.
     public var interrupted: Bool
+    /// What stopped a producer, if anything did.
+    public var producerError: String?
 
     /// The summary for people.
     public var text: String {
@@ -86,6 +90,7 @@ public struct PerfSummary: Sendable, Codable, Equatable {
         }
         lines.append("  received  \(counts.received) (\(PerfFormat.rate(receivedRate)))")
         if counts.returned > 0 { lines.append("  returned  \(counts.returned)") }
+        if let producerError { lines.append("  error     a producer stopped: \(producerError)") }
         lines.append("  latency   " + (latency.map { "\($0.text)  max \(PerfFormat.microseconds($0.max))" } ?? "-"))
         lines.append(String(
             format: "  client    %.2f CPU s, %.3f CPU s per 100k messages, peak RSS %.1f MB",

@@ -78,24 +78,34 @@ public final class PerfRun: Sendable {
         let total = try await report(from: start, usage: usageAtStart, progress: progress)
         let interrupted = stopRequested.load(ordering: .relaxed)
 
-        // Stop publishing; let confirms and deliveries in flight arrive.
+        // Stop publishing; let confirms in flight arrive, then one synchronous round trip per
+        // producer (every publish before it has reached the broker). All producers at once, and
+        // briefly after Ctrl-C.
+        let grace: Double = interrupted ? 3 : 10
         for producer in producers { producer.stop() }
-        for producer in producers { _ = try? await producer.finished.wait(seconds: 10) }
-        for producer in producers {
-            // A final round trip: every publish before it has reached the broker.
-            let _: AMQP.Queue.DeclareOk? = try? await producer.endpoint.call { channel, done in
-                channel.queueDeclare(queue: queue, passive: true, callback: done)
+        await withTaskGroup(of: Void.self) { group in
+            for producer in producers {
+                group.addTask {
+                    _ = try? await producer.finished.wait(seconds: grace)
+                    let _: AMQP.Queue.DeclareOk? = try? await producer.endpoint.call(timeout: grace) { channel, done in
+                        channel.queueDeclare(queue: queue, passive: true, callback: done)
+                    }
+                }
             }
         }
-        if !consumers.isEmpty, !producers.isEmpty { await awaitDeliveries(within: interrupted ? 2 : 10) }
         let seconds = (ContinuousClock.now - start).seconds
-        for consumer in consumers { await consumer.stop() }
+        if !consumers.isEmpty, !producers.isEmpty { await awaitDeliveries(idle: grace, atMost: interrupted ? 3 : 60) }
+        await withTaskGroup(of: Void.self) { group in
+            for consumer in consumers { group.addTask { await consumer.stop(timeout: grace) } }
+        }
         var latency = total
         latency.add(statistics.takeInterval())
         let usage = ProcessUsage.now()
 
-        for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) where !endpoint.connection.isClosed {
-            await endpoint.close()
+        await withTaskGroup(of: Void.self) { group in
+            for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) where !endpoint.connection.isClosed {
+                group.addTask { await endpoint.close(seconds: grace) }
+            }
         }
         if configuration.queue == nil {
             let _: AMQP.Queue.DeleteOk? = try? await setup.call { channel, done in channel.queueDelete(queue: queue, callback: done) }
@@ -167,25 +177,34 @@ public final class PerfRun: Sendable {
         guard let count = configuration.messageCount else { return false }
         let counts = statistics.counts
         if configuration.producers == 0 { return counts.received >= count }
+        // Producers that failed publish no more: what they would have sent is not awaited.
+        if statistics.failedProducers.load(ordering: .relaxed) == configuration.producers { return true }
         guard counts.sent >= count else { return false }
         if configuration.confirmWindow > 0, counts.confirmed + counts.nacked < count { return false }
-        return configuration.consumers == 0 || counts.received >= count
+        // Nacked and returned messages never reach a consumer.
+        return configuration.consumers == 0 || counts.received >= count - counts.nacked - counts.returned
     }
 
-    /// Waits until the consumers have every message sent, or `seconds` pass without progress.
-    private func awaitDeliveries(within seconds: Double) async {
+    /// Waits until the consumers have every message sent, or `idle` seconds pass without
+    /// progress, or `atMost` seconds in all.
+    private func awaitDeliveries(idle: Double, atMost: Double) async {
         var lastReceived = -1
+        let deadline = ContinuousClock.now + .seconds(atMost)
         var idleSince = ContinuousClock.now
-        while true {
+        while ContinuousClock.now < deadline {
             let counts = statistics.counts
             if counts.received >= counts.sent - counts.returned - counts.nacked { return }
             if counts.received != lastReceived {
                 lastReceived = counts.received
                 idleSince = .now
-            } else if (ContinuousClock.now - idleSince).seconds > seconds {
+            } else if (ContinuousClock.now - idleSince).seconds > idle {
                 return
             }
-            try? await Task.sleep(for: .milliseconds(20))
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                return
+            }
         }
     }
 
@@ -200,7 +219,8 @@ public final class PerfRun: Sendable {
             sentRate: Double(counts.sent) / elapsed, confirmedRate: Double(counts.confirmed) / elapsed,
             receivedRate: Double(counts.received) / elapsed, latency: PerfLatency(latency),
             clientCPUSeconds: cpu, clientCPUSecondsPer100k: cpu / Double(messages) * 100_000,
-            peakResidentBytes: usage.peakResidentBytes, interrupted: interrupted
+            peakResidentBytes: usage.peakResidentBytes, interrupted: interrupted,
+            producerError: statistics.producerError
         )
     }
 }

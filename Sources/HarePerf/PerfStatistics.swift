@@ -14,6 +14,10 @@ public final class PerfStatistics: Sendable {
     public let returned = Atomic<Int>(0)
     /// Messages consumed.
     public let received = Atomic<Int>(0)
+    /// Producers that stopped on an error.
+    public let failedProducers = Atomic<Int>(0)
+    /// The first error that stopped a producer.
+    private let firstError = NIOLockedValueBox<String?>(nil)
     /// Latencies (microseconds) since the last `takeInterval()`.
     private let interval = NIOLockedValueBox(PerfStatistics.makeHistogram())
 
@@ -24,6 +28,15 @@ public final class PerfStatistics: Sendable {
 
     /// Creates zeroed statistics.
     public init() {}
+
+    /// A producer stopped on `error`.
+    public func producerFailed(_ error: any Error) {
+        firstError.withLockedValue { if $0 == nil { $0 = "\(error)" } }
+        failedProducers.add(1, ordering: .relaxed)
+    }
+
+    /// The first error that stopped a producer, if one did.
+    public var producerError: String? { firstError.withLockedValue { $0 } }
 
     /// Records one message's latency in microseconds.
     public func recordLatency(microseconds: UInt64) {

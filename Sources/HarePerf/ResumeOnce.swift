@@ -54,7 +54,8 @@ final class ResumeOnce<Value: Sendable>: Sendable {
                 }
             }
             group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                // Cancelled or not, the wait above must end: the timeout answers it.
+                try? await Task.sleep(nanoseconds: UInt64(Swift.min(Swift.max(seconds, 0), 1e9) * 1e9))
                 self.resume(.failure(PerfTimeout(seconds: seconds)))
                 throw PerfTimeout(seconds: seconds)
             }

@@ -17,16 +17,18 @@ extension Channel {
     /// - Returns: the publish sequence number in confirm mode, nil otherwise.
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
     ///   `AMQPProtocolError` when a value cannot be encoded (nothing is sent then), the
-    ///   connection's close reason when it ends while the publish waits, and `CancellationError`
-    ///   when the task is cancelled while it waits (the message is not sent then).
+    ///   connection's close reason when it ends while the publish waits, `CancellationError`
+    ///   when the task is cancelled while it waits and `RPCTimeoutError` when the socket did not
+    ///   drain within the connection's `rpcTimeout` (the message is then not sent, unless the
+    ///   cancellation crossed the moment it went out).
     @discardableResult
     public func basicPublish(
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
-        try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
+        try await awaitReply(deadline: connection.deadline("basicPublish")) { (waiter: ReplyWaiter<UInt64?>) in
             eventLoop.execute { [self] in
-                select.whenWritable { [self] writable in
+                select.whenAcceptingPublishes { [self] writable in
                     guard waiter.isPending else { return }
                     waiter.resolve(writable.flatMap {
                         Result {
@@ -84,7 +86,7 @@ extension Channel {
                     waiter.resolve(.failure(ChannelWrongStateError(reason: "publish(...) waits for a confirm: call confirmSelect() first")))
                     return
                 }
-                box.value.select.whenWritable { writable in
+                box.value.select.whenAcceptingPublishes { writable in
                     guard waiter.isPending else { return }
                     let channel = box.value
                     do {

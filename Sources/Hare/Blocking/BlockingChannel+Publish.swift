@@ -44,7 +44,7 @@ extension BlockingChannel {
         let _: Void = try core.perform(operation, abandoned: confirming ? abandon : nil) { [self] completion in
             // Write backpressure: the publish waits until the socket has room; one that timed
             // out meanwhile is not sent.
-            selectChannel.whenWritable { [self] writable in
+            selectChannel.whenAcceptingPublishes { [self] writable in
                 guard !completion.isSettled else { return }
                 publishNow(
                     writable, exchange: exchange, routingKey: routingKey, body: body, properties: properties,

@@ -110,21 +110,32 @@ extension SelectChannel {
     }
 
     /// Calls `work` on the loop once the connection accepts more publishes without growing its
-    /// buffers: at once when nothing waits and under 1 MiB waits unsent on the socket, otherwise
-    /// once the socket has drained, after the work that waited before (first come, first
-    /// served). When the connection ends first, `work` gets its error.
+    /// buffers: on the next loop turn when nothing waits and under 1 MiB waits unsent on the
+    /// socket, otherwise once the socket has drained, after the work that waited before (first
+    /// come, first served). When the connection ends first, `work` gets its error. `work` never
+    /// runs inside this call, so it may call `whenWritable` again without growing the stack.
     ///
     /// `basicPublish` itself never waits, as in Pika: a publisher that may outrun the broker
     /// publishes from `work` to keep its memory bounded (the async and blocking faces do this for
     /// every publish). From another thread, the check happens on the loop.
     public func whenWritable(_ work: @escaping (Result<Void, any Error>) -> Void) {
+        let loop = eventLoop
         eventLoop.runOnLoop { [self] in
-            guard let handler = connection.handler else {
-                work(.failure(ChannelWrongStateError(reason: "basic.publish: the connection is not open")))
-                return
+            whenAcceptingPublishes { result in
+                let box = LoopConfined(value: { work(result) })
+                loop.execute { box.value() }
             }
-            handler.whenWritable(work)
         }
+    }
+
+    /// `whenWritable` without the deferral: `work` may run inside this call. Loop only; for the
+    /// async and blocking faces, whose `work` publishes once and never re-arms.
+    func whenAcceptingPublishes(_ work: @escaping (Result<Void, any Error>) -> Void) {
+        guard let handler = connection.handler else {
+            work(.failure(ChannelWrongStateError(reason: "basic.publish: the connection is not open")))
+            return
+        }
+        handler.whenWritable(work)
     }
 
     private func publishOnLoop(_ request: PublishRequest) throws -> UInt64? {

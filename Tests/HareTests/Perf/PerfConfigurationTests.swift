@@ -9,6 +9,9 @@ struct PerfConfigurationTests {
     func defaults() throws {
         let configuration = PerfConfiguration()
         try configuration.validate()
+        try Self.changed { $0.autoAck = true; $0.prefetch = 10; $0.multiAckEvery = 100 }.validate()
+        try Self.changed { $0.queue = "q"; $0.routingKey = "q" }.validate()
+        try Self.changed { $0.exchange = "amq.direct"; $0.routingKey = "anything" }.validate()
         #expect(configuration.producers == 1 && configuration.consumers == 1 && configuration.messageSize == 16)
     }
 
@@ -31,6 +34,9 @@ struct PerfConfigurationTests {
         ("queue", changed { $0.producers = 0 }),
         ("sequential", changed { $0.sequential = true; $0.producers = 2 }),
         ("size", changed { $0.sequential = true; $0.messageSize = 4 }),
+        ("rate", changed { $0.rate = 1e-10 }),
+        ("multi-ack-every", changed { $0.prefetch = 100; $0.multiAckEvery = 101 }),
+        ("routing-key", changed { $0.routingKey = "elsewhere" }),
     ]
 
     @Test("each impossible setting is refused with the setting's name", arguments: refusals)

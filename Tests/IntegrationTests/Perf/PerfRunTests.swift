@@ -65,6 +65,29 @@ extension Integration {
             #expect(lines.value.first?.contains("sent ") == true)
         }
 
+        @Test("Ctrl-C on an unlimited run with confirms ends promptly, with the summary so far")
+        func stoppedUnlimitedRun() async throws {
+            let run = PerfRun(configuration: configuration {
+                $0.producers = 2
+                $0.confirmWindow = 1000
+            })
+            let stopped = Locked<ContinuousClock.Instant?>(nil)
+            let stopper = Task {
+                try await pause(2)
+                stopped.withLock { $0 = .now }
+                run.requestStop()
+            }
+            let summary = try await withTimeout(60, "a stopped unlimited perf run") { try await run.run { _ in } }
+            let stoppedAt = try #require(try await { try await stopper.value; return stopped.value }())
+            let stopping = ContinuousClock.now - stoppedAt
+            #expect(stopping < .seconds(15), "stopping took \(stopping)")
+            #expect(summary.interrupted)
+            #expect(summary.counts.sent > 0)
+            #expect(summary.counts.confirmed + summary.counts.nacked <= summary.counts.sent)
+            #expect(summary.counts.received <= summary.counts.sent)
+            #expect(summary.producerError == nil)
+        }
+
         @Test("a consume-only run drains a named, pre-filled queue")
         func consumeOnly() async throws {
             let queue = Names.unique("hare-test-perf")
