@@ -26,7 +26,7 @@ extension Channel {
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
-        try await awaitReply(deadline: connection.deadline("basicPublish")) { (waiter: ReplyWaiter<UInt64?>) in
+        try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
             eventLoop.execute { [self] in
                 select.whenAcceptingPublishes { [self] writable in
                     guard waiter.isPending else { return }
@@ -37,6 +37,11 @@ extension Channel {
                             )
                         }
                     })
+                }
+                // Only a publish that has to wait for the socket gets a timer: the usual one went
+                // out above, and the hot path stays free of timers.
+                if waiter.isPending, let deadline = connection.deadline("basicPublish") {
+                    _ = deadline.schedule { waiter.resolve(.failure(deadline.error)) }
                 }
             }
         }
