@@ -24,13 +24,33 @@ struct PropertiesRenderer {
         let properties = specClass.properties
         let wordCount = (properties.count + 14) / 15
         printer.line("/// The content header properties of class `\(specClass.name)` (\(properties.count) properties, each optional).")
+        printer.line("///")
+        printer.line("/// A value type whose properties live in one shared, copy-on-write storage object: a copy")
+        printer.line("/// is one reference, so the frames and messages that carry properties stay small, and")
+        printer.line("/// properties with nothing set share one empty storage and allocate nothing.")
         printer.block("public struct \(Self.typeName(specClass)): AMQPContentProperties {") { p in
             p.line("/// The class id these properties belong to.")
             p.line("public static let classID: UInt16 = \(specClass.index)")
+            p.line()
+            renderStorage(properties, into: &p)
+            p.line()
+            p.line("private var storage: Storage")
+            p.line()
+            p.line("/// The storage to change: this value's own (copied first when another value shares it).")
+            p.block("private mutating func uniqueStorage() -> Storage {") { p in
+                p.block("if !isKnownUniquelyReferenced(&storage) {") { p in
+                    p.line("storage = storage.copy()")
+                }
+                p.line("return storage")
+            }
             for property in properties {
+                let name = SwiftNaming.rawLowerCamel(property.name)
                 p.line()
                 p.line("/// `\(property.name)`: \(property.type.rawValue).")
-                p.line("public var \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))?")
+                p.block("public var \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))? {") { p in
+                    p.line("get { storage.\(name) }")
+                    p.line("set { uniqueStorage().\(name) = newValue }")
+                }
             }
             p.line()
             p.line("/// Creates properties; the ones left nil are not sent.")
@@ -40,9 +60,16 @@ struct PropertiesRenderer {
                 p.line("    \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))? = nil\(comma)")
             }
             p.block(") {") { p in
-                for property in properties {
-                    p.line("self.\(SwiftNaming.rawLowerCamel(property.name)) = \(SwiftNaming.lowerCamel(property.name))")
+                let allNil = properties.map { "\(SwiftNaming.lowerCamel($0.name)) == nil" }.joined(separator: " && ")
+                p.block("guard !(\(allNil)) else {") { p in
+                    p.line("self.storage = .empty")
+                    p.line("return")
                 }
+                p.line("let storage = Storage()")
+                for property in properties {
+                    p.line("storage.\(SwiftNaming.rawLowerCamel(property.name)) = \(SwiftNaming.lowerCamel(property.name))")
+                }
+                p.line("self.storage = storage")
             }
             p.line()
             p.line("/// Decodes the property flag words and the properties they announce.")
@@ -53,27 +80,37 @@ struct PropertiesRenderer {
                 p.block("if flags\(wordCount - 1) & 0x0001 != 0 {") { p in
                     p.line("throw AMQPProtocolError(.propertyFlagsContinuation)")
                 }
+                let anyFlag = (0..<wordCount).map { "flags\($0) & 0xFFFE != 0" }.joined(separator: " || ")
+                p.block("guard \(anyFlag) else {") { p in
+                    p.line("self.storage = .empty")
+                    p.line("return")
+                }
+                p.line("let storage = Storage()")
                 for (offset, property) in properties.enumerated() {
                     let flag = "flags\(offset / 15) & \(mask(offset)) != 0"
                     let name = SwiftNaming.rawLowerCamel(property.name)
                     if property.type == .bit {
-                        p.line("if \(flag) { self.\(name) = true }")
+                        p.line("if \(flag) { storage.\(name) = true }")
                     } else {
-                        p.line("if \(flag) { self.\(name) = \(WireTypeCode.readExpression(property.type)) }")
+                        p.line("if \(flag) { storage.\(name) = \(WireTypeCode.readExpression(property.type)) }")
                     }
                 }
+                p.line("self.storage = storage")
             }
             p.line()
             p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
             let throwing = properties.contains { $0.type == .shortstr || $0.type == .table } ? " throws(AMQPProtocolError)" : ""
             p.block("public func encodedSize()\(throwing) -> Int {") { p in
                 p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
+                if properties.contains(where: { $0.type != .bit }) {
+                    p.line("let storage = self.storage")
+                }
                 for property in properties where property.type != .bit {
                     let name = SwiftNaming.rawLowerCamel(property.name)
                     if let fixed = WireTypeCode.fixedSize(property.type) {
-                        p.line("if self.\(name) != nil { size += \(fixed) }")
+                        p.line("if storage.\(name) != nil { size += \(fixed) }")
                     } else {
-                        p.line("if let value = self.\(name) { size += \(WireTypeCode.sizeExpression(property.type, "value")) }")
+                        p.line("if let value = storage.\(name) { size += \(WireTypeCode.sizeExpression(property.type, "value")) }")
                     }
                 }
                 p.line("return size")
@@ -81,19 +118,58 @@ struct PropertiesRenderer {
             p.line()
             p.line("/// Encodes the flag words and every property that is set into memory `encodedSize()` reserved.")
             p.block("public func encode(to writer: inout AMQPWriter) {") { p in
+                p.line("let storage = self.storage")
                 for word in 0..<wordCount {
                     p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
                 }
                 for (offset, property) in properties.enumerated() {
-                    p.line("if self.\(SwiftNaming.rawLowerCamel(property.name)) != nil { flags\(offset / 15) |= \(mask(offset)) }")
+                    p.line("if storage.\(SwiftNaming.rawLowerCamel(property.name)) != nil { flags\(offset / 15) |= \(mask(offset)) }")
                 }
                 for word in 0..<wordCount {
                     p.line("writer.writeShort(flags\(word))")
                 }
                 for property in properties where property.type != .bit {
                     let name = SwiftNaming.rawLowerCamel(property.name)
-                    p.line("if let value = self.\(name) { \(WireTypeCode.writeStatement(property.type, "value")) }")
+                    p.line("if let value = storage.\(name) { \(WireTypeCode.writeStatement(property.type, "value")) }")
                 }
+            }
+            p.line()
+            p.line("/// Equal when every property is.")
+            p.block("public static func == (lhs: Self, rhs: Self) -> Bool {") { p in
+                p.line("if lhs.storage === rhs.storage { return true }")
+                for (offset, property) in properties.enumerated() {
+                    let name = SwiftNaming.rawLowerCamel(property.name)
+                    p.line("\(offset == 0 ? "return" : "    &&") lhs.storage.\(name) == rhs.storage.\(name)")
+                }
+            }
+            p.line()
+            p.line("/// Hashes every property.")
+            p.block("public func hash(into hasher: inout Hasher) {") { p in
+                for property in properties {
+                    p.line("hasher.combine(storage.\(SwiftNaming.rawLowerCamel(property.name)))")
+                }
+            }
+        }
+    }
+
+    /// The storage class: one stored optional per property. Changed only through a value that
+    /// holds the only reference (`uniqueStorage()`), which is what makes it safe to send.
+    private func renderStorage(_ properties: [SpecField], into printer: inout CodePrinter) {
+        printer.line("/// The properties' values; shared by copies, changed only when one value holds it alone.")
+        printer.block("private final class Storage: @unchecked Sendable {") { p in
+            p.line("/// The storage of properties with nothing set, shared by all of them.")
+            p.line("static let empty = Storage()")
+            for property in properties {
+                p.line("var \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))?")
+            }
+            p.line()
+            p.block("func copy() -> Storage {") { p in
+                p.line("let copy = Storage()")
+                for property in properties {
+                    let name = SwiftNaming.rawLowerCamel(property.name)
+                    p.line("copy.\(name) = \(name)")
+                }
+                p.line("return copy")
             }
         }
     }
