@@ -19,8 +19,15 @@ public struct AMQPFrameParser: Sendable {
     /// Parses one frame from the front of `buffer`. Returns nil (consuming nothing) when more
     /// bytes are needed; on success consumes exactly the frame; on error consumes nothing.
     public func parse(_ buffer: inout ByteBuffer) throws(AMQPProtocolError) -> AMQPFrame? {
+        try parse(&buffer, sharingStrings: nil)
+    }
+
+    /// Parses one frame like `parse(_:)`; long short-strings (consumer tags, queue names) that
+    /// `strings` remembers are handed out from it instead of allocated again.
+    public func parse(_ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache?) throws(AMQPProtocolError) -> AMQPFrame? {
         try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? in
-            try parse(&reader)
+            reader.strings = strings
+            return try parse(&reader)
         }
     }
 

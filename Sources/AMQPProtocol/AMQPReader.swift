@@ -21,6 +21,8 @@ public struct AMQPReader {
     @usableFromInline var offset: Int
     /// One past the last byte this reader may read now (the end of its frame, table or array).
     @usableFromInline var end: Int
+    /// Where long short-strings are looked up before one is allocated (nil: always allocate).
+    @usableFromInline var strings: AMQPStringCache?
 
     @inlinable
     init(bytes: UnsafeRawBufferPointer, source: ByteBuffer, offset: Int, end: Int) {
@@ -28,6 +30,7 @@ public struct AMQPReader {
         self.source = source
         self.offset = offset
         self.end = end
+        self.strings = nil
     }
 
     /// Bytes left in this reader's window.
@@ -102,7 +105,25 @@ public struct AMQPReader {
     @inlinable
     public mutating func readShortString() throws(AMQPProtocolError) -> String {
         let length = Int(try load(UInt8.self))
+        if length >= AMQPStringCache.minimumLength, let strings {
+            return try readUTF8(length: length, sharing: strings)
+        }
         return try readUTF8(length: length)
+    }
+
+    /// Reads `length` bytes of valid UTF-8, handing out the cache's string for them when it has
+    /// one and remembering the new one otherwise.
+    @usableFromInline
+    mutating func readUTF8(length: Int, sharing strings: AMQPStringCache) throws(AMQPProtocolError) -> String {
+        try require(length)
+        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        if let known = strings.string(matching: utf8) {
+            offset += length
+            return known
+        }
+        let string = try readUTF8(length: length)
+        strings.remember(string)
+        return string
     }
 
     /// Skips a `shortstr` without decoding it.

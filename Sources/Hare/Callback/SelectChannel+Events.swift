@@ -5,10 +5,15 @@ import NIOCore
 extension SelectChannel: ChannelDelegate {
     func channel(_ number: UInt16, didDeliver message: ContentMessage) {
         guard case .deliver(let deliver) = message.method else { return }
+        if let lastConsumer, lastConsumer.tag == deliver.consumerTag {
+            lastConsumer.onMessage(self, deliver, message.properties, message.body)
+            return
+        }
         guard let consumer = consumers[deliver.consumerTag] else {
             logger.warning("a delivery for consumer '\(deliver.consumerTag)' with no callback")
             return
         }
+        lastConsumer = (deliver.consumerTag, consumer)
         consumer(self, deliver, message.properties, message.body)
     }
 

@@ -20,7 +20,13 @@ public final class SelectChannel: @unchecked Sendable {
     let status = Guarded(Status.opening)
     let numberBox = Guarded<UInt16>(0)
     // Everything below is touched on the loop only.
-    var consumers: [String: (SelectChannel, AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer) -> Void] = [:]
+    var consumers: [String: OnMessage] = [:] {
+        didSet { lastConsumer = nil }
+    }
+    /// The consumer of the last delivery, while it still consumes (no hashing for a run of
+    /// deliveries to one consumer).
+    var lastConsumer: (tag: String, onMessage: OnMessage)?
+    typealias OnMessage = (SelectChannel, AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer) -> Void
     var onCloseCallbacks: [(SelectChannel, any Error) -> Void] = []
     var onReturnCallbacks: [(SelectChannel, AMQP.Basic.Return, AMQP.BasicProperties, ByteBuffer) -> Void] = []
     var onCancelCallbacks: [(SelectChannel, AMQP.Basic.Cancel) -> Void] = []

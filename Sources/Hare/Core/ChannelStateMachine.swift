@@ -75,7 +75,12 @@ struct ChannelStateMachine<Pending> {
     /// Confirm mode was asked for (sequence numbers are handed out from then on).
     private(set) var confirmMode = false
     /// Consumer tags and whether each acks automatically.
-    private(set) var consumers: [String: Bool] = [:]
+    private(set) var consumers: [String: Bool] = [:] {
+        didSet { lastDeliveryTag = nil }
+    }
+    /// The consumer tag of the last delivery, while it is still a consumer: deliveries come in
+    /// runs for one consumer, and comparing a tag costs less than hashing it.
+    private var lastDeliveryTag: String?
     /// Consumers cancelled without waiting for cancel-ok, and whether each acked automatically:
     /// deliveries already on their way may still arrive for them.
     private(set) var retiredConsumers: [String: Bool] = [:]
@@ -310,7 +315,11 @@ struct ChannelStateMachine<Pending> {
     private mutating func completed(_ message: ContentMessage) -> Action {
         switch message.method {
         case .deliver(let deliver):
-            if consumers[deliver.consumerTag] != nil { return .deliver(message) }
+            if deliver.consumerTag == lastDeliveryTag { return .deliver(message) }
+            if consumers[deliver.consumerTag] != nil {
+                lastDeliveryTag = deliver.consumerTag
+                return .deliver(message)
+            }
             return .unexpectedDelivery(message, autoAck: retiredConsumers[deliver.consumerTag])
         case .returned:
             return .returned(message)

@@ -28,6 +28,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     var machine: ConnectionStateMachine
     var parser: AMQPFrameParser
+    /// The consumer tags and queue names this connection keeps receiving, decoded once.
+    let strings = AMQPStringCache()
     var context: ChannelHandlerContext?
     var inbound: ByteBuffer?
     var outbound: ByteBuffer
@@ -128,7 +130,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             inbound = nil  // one owner while parsing, so slices and appends do not copy
             let frame: AMQPFrame?
             do {
-                frame = try parser.parse(&buffer)
+                frame = try parser.parse(&buffer, sharingStrings: strings)
             } catch {
                 perform(machine.decodingFailed(error))
                 return

@@ -110,6 +110,18 @@ struct ChannelConsumerTests {
         #expect(machine.received(F.header(0)).unexpectedDelivery != nil)
     }
 
+    @Test("a consumer cancelled after deliveries no longer gets them (the last tag is not trusted)")
+    func cancelAfterDeliveries() throws {
+        var machine = try Self.consuming("c")
+        for tag in UInt64(1)...2 {
+            _ = machine.received(F.deliver("c", deliveryTag: tag))
+            #expect(machine.received(F.header(0)).delivered != nil)
+        }
+        _ = machine.received(.basicCancel(AMQP.Basic.Cancel(consumerTag: "c", noWait: true)))
+        _ = machine.received(F.deliver("c", deliveryTag: 3))
+        #expect(machine.received(F.header(0)).unexpectedDelivery != nil)
+    }
+
     @Test("the broker cancelling with nowait needs no cancel-ok")
     func brokerCancelNoWait() throws {
         var machine = try Self.consuming("c")

@@ -1,0 +1,51 @@
+/// A few recently decoded long short-strings, handed out again when the same bytes come back.
+///
+/// Strings over 15 bytes live on the heap. A connection decodes the same ones over and over: the
+/// broker's consumer tag (`amq.ctag-…`, 31 bytes) on every delivery, queue names and routing
+/// keys. With a cache, `AMQPFrameParser.parse(_:sharingStrings:)` returns the remembered string
+/// instead of allocating a new one, and lookups keyed by it compare storage, not bytes.
+///
+/// Not thread-safe: one cache belongs to one parser's owner (a connection's event loop).
+public final class AMQPStringCache {
+    /// Most recently added first.
+    private var entries: [String] = []
+    /// How many strings it remembers.
+    public let capacity: Int
+
+    /// The shortest string worth remembering: shorter ones are stored inline in `String`.
+    @usableFromInline static let minimumLength = 16
+
+    /// Creates an empty cache that remembers up to `capacity` strings.
+    public init(capacity: Int = 8) {
+        self.capacity = Swift.max(1, capacity)
+        entries.reserveCapacity(self.capacity)
+    }
+
+    /// The remembered string with exactly these UTF-8 bytes; nil when there is none.
+    @usableFromInline
+    func string(matching utf8: UnsafeRawBufferPointer) -> String? {
+        for index in entries.indices {
+            var candidate = entries[index]
+            let equal = candidate.withUTF8 { bytes in
+                bytes.count == utf8.count && memcmp(bytes.baseAddress!, utf8.baseAddress!, utf8.count) == 0
+            }
+            if equal { return candidate }
+        }
+        return nil
+    }
+
+    /// Remembers `string`, forgetting the oldest when full.
+    @usableFromInline
+    func remember(_ string: String) {
+        if entries.count == capacity { entries.removeLast() }
+        entries.insert(string, at: 0)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,59 @@
+import AMQPProtocol
+import NIOCore
+import Testing
+
+/// `AMQPFrameParser.parse(_:sharingStrings:)`: long short-strings decoded again come from the
+/// cache, and the cache never changes what is decoded.
+@Suite("String cache")
+struct StringCacheTests {
+    static let tag = "amq.ctag-hzMV1oS8zYBn3BZc4ZxA9Q"
+
+    static func deliverFrame(consumerTag: String, routingKey: String) throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 128)
+        let deliver = AMQP.Basic.Deliver(consumerTag: consumerTag, deliveryTag: 1, redelivered: false, exchange: "", routingKey: routingKey)
+        try buffer.writeAMQPMethodFrame(channel: 1, method: deliver)
+        return buffer
+    }
+
+    static func decodedTag(_ frame: AMQPFrame?) -> String? {
+        guard case .method(_, .basicDeliver(let deliver))? = frame else { return nil }
+        return deliver.consumerTag
+    }
+
+    @Test("a repeated consumer tag is the same string storage, and equal to what was sent")
+    func repeatedTagIsShared() throws {
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        let cache = AMQPStringCache()
+        var first = try Self.deliverFrame(consumerTag: Self.tag, routingKey: "a-routing-key-over-16")
+        var second = try Self.deliverFrame(consumerTag: Self.tag, routingKey: "a-routing-key-over-16")
+        var one = try #require(Self.decodedTag(try parser.parse(&first, sharingStrings: cache)))
+        var two = try #require(Self.decodedTag(try parser.parse(&second, sharingStrings: cache)))
+        #expect(one == Self.tag && two == Self.tag)
+        let firstStorage = one.withUTF8 { $0.baseAddress }
+        let secondStorage = two.withUTF8 { $0.baseAddress }
+        #expect(firstStorage == secondStorage)
+    }
+
+    @Test("strings that differ in one byte, or in length, are never confused")
+    func differentStringsStayDifferent() throws {
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        let cache = AMQPStringCache(capacity: 2)
+        var tags = [Self.tag, String(Self.tag.dropLast()) + "R", Self.tag + "x", "amq.ctag-short-but-16"]
+        tags += tags.reversed()
+        for tag in tags {
+            var frame = try Self.deliverFrame(consumerTag: tag, routingKey: "k")
+            #expect(Self.decodedTag(try parser.parse(&frame, sharingStrings: cache)) == tag)
+        }
+    }
+
+    @Test("invalid UTF-8 is refused with a cache as without one")
+    func invalidUTF8() throws {
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        var frame = try Self.deliverFrame(consumerTag: String(repeating: "t", count: 20), routingKey: "k")
+        // The tag starts after the 7-byte frame header, the class and method ids and the length octet.
+        frame.setInteger(UInt8(0xFF), at: frame.readerIndex + 7 + 4 + 1 + 3)
+        var copy = frame
+        #expect(throws: AMQPProtocolError.self) { _ = try parser.parse(&frame, sharingStrings: AMQPStringCache()) }
+        #expect(throws: AMQPProtocolError.self) { _ = try parser.parse(&copy) }
+    }
+}
