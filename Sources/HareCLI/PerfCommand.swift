@@ -9,29 +9,50 @@ struct PerfCommand: AsyncParsableCommand {
         commandName: "perf",
         abstract: "Publishes and consumes against a broker and reports rates, latency and client CPU.",
         discussion: """
-            Each producer and consumer has its own connection. Every second a progress line shows \
-            sent/s, confirmed/s, received/s, latency percentiles (from a timestamp in each message) \
-            and the client's CPU. Ctrl-C stops the run cleanly and prints the summary so far.
+            There are -x producer connections with -X channels each and -y consumer connections with \
+            -Y channels each; every producer channel publishes an equal share of --rate and --count, \
+            every consumer channel has its own consumer on the queue. With --shared-connections the \
+            consumers open their channels on the producers' connections instead: connection i carries \
+            -X publishing channels and, for i < -y, -Y consuming channels (so -x 50 -X 10 -y 50 -Y 10 \
+            --shared-connections is 50 connections of 10 publishing and 10 consuming channels each). \
+            Every second a progress line shows sent/s, confirmed/s, received/s, latency percentiles \
+            (from a timestamp in each message) and the client's CPU. Ctrl-C stops the run cleanly and \
+            prints the summary so far: totals, rates, latency, client CPU, peak RSS, threads, and the \
+            connections and channels used.
             """
     )
 
     @Option(name: .long, help: "The broker's AMQP URL.")
     var url = "amqp://guest:guest@127.0.0.1:5672/"
-    @Option(name: [.customShort("x"), .long], help: "Producers (one connection each).")
+    @Option(name: [.customShort("x"), .long], help: "Producer connections.")
     var producers = 1
-    @Option(name: [.customShort("y"), .long], help: "Consumers (one connection each).")
+    @Option(name: [.customShort("y"), .long], help: "Consumer connections (with --shared-connections: at most -x).")
     var consumers = 1
+    @Option(
+        name: [.customShort("X"), .customLong("producer-channels")],
+        help: "Channels per producer connection, each an independent producer."
+    )
+    var producerChannels = 1
+    @Option(
+        name: [.customShort("Y"), .customLong("consumer-channels")],
+        help: "Channels per consumer connection, each with its own consumer."
+    )
+    var consumerChannels = 1
+    @Flag(name: .customLong("shared-connections"), help: "Open consumer connection i's channels on producer connection i.")
+    var sharedConnections = false
     @Option(name: [.short, .long], help: "Message size in bytes (8 or more carries a timestamp for latency).")
     var size = 16
-    @Option(name: [.short, .long], help: "Publisher confirms in flight per producer; 0: no confirms.")
+    @Option(name: [.short, .long], help: "Publisher confirms in flight per producer channel; 0: no confirms.")
     var confirm = 0
-    @Option(name: [.short, .long], help: "Consumer prefetch (basic.qos); 0: none.")
+    @Option(name: [.short, .long], help: "Prefetch (basic.qos) per consumer channel; 0: none.")
     var prefetch = 0
     @Option(name: [.customLong("multi-ack-every")], help: "Acknowledge with 'multiple' every N deliveries; 0 or 1: each one.")
     var multiAckEvery = 0
     @Flag(name: [.short, .long], help: "Consume with autoAck.")
     var autoAck = false
-    @Option(name: [.short, .long], help: "Total publishing rate limit in messages per second; 0: none.")
+    @Option(
+        name: [.short, .long], help: "Total publishing rate in messages per second, shared by all producer channels; 0: no limit."
+    )
     var rate: Double = 0
     @Option(name: [.customShort("z"), .long], help: "Run time in seconds.")
     var time: Double?
@@ -67,6 +88,9 @@ struct PerfCommand: AsyncParsableCommand {
         configuration.url = url
         configuration.producers = producers
         configuration.consumers = consumers
+        configuration.producerChannels = producerChannels
+        configuration.consumerChannels = consumerChannels
+        configuration.sharedConnections = sharedConnections
         configuration.messageSize = size
         configuration.confirmWindow = confirm
         configuration.prefetch = prefetch

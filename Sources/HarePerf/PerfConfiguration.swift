@@ -1,24 +1,42 @@
+import Hare
+
 /// What a `hare perf` run does, modelled on RabbitMQ's PerfTest.
 public struct PerfConfiguration: Sendable, Codable, Equatable {
     /// The broker (an AMQP URL, as `URLParameters` takes it).
     public var url = "amqp://guest:guest@127.0.0.1:5672/"
-    /// Publishing connections (one channel each).
+    /// Producer connections (PerfTest's `-x`); each carries `producerChannels` producers.
     public var producers = 1
-    /// Consuming connections (one channel and one consumer each).
+    /// Consumer connections (PerfTest's `-y`); each carries `consumerChannels` consumers. With
+    /// `sharedConnections` (or `sequential`) they are the producers' connections instead of
+    /// connections of their own.
     public var consumers = 1
+    /// Channels per producer connection (PerfTest's `-X`): each channel is an independent
+    /// producer with an equal share of `rate` and `messageCount` and its own confirm window.
+    public var producerChannels = 1
+    /// Channels per consumer connection (PerfTest's `-Y`): each channel has its own consumer on
+    /// the queue, with its own prefetch.
+    public var consumerChannels = 1
+    /// Consumers open their channels on the producers' connections: connection `i` of the run
+    /// carries `producerChannels` publishing channels and, for `i < consumers`,
+    /// `consumerChannels` consuming channels (needs `1...producers` consumers). So `producers`
+    /// 50, `producerChannels` 10, `consumers` 50, `consumerChannels` 10 is 50 connections, each
+    /// with 10 channels publishing and 10 consuming. Without it, every producer and consumer
+    /// connection is a connection of its own. See `connectionPlan`.
+    public var sharedConnections = false
     /// Body size in bytes; from 8 bytes on, the body carries the send time and latency is
     /// measured.
     public var messageSize = 16
-    /// Publisher confirms in flight per producer; 0 publishes without confirms.
+    /// Publisher confirms in flight per producer channel; 0 publishes without confirms.
     public var confirmWindow = 0
-    /// basic.qos prefetch count per consumer; 0 sets none.
+    /// basic.qos prefetch count per consumer channel; 0 sets none.
     public var prefetch = 0
     /// Acknowledge with `multiple` every this many deliveries (0 or 1: each delivery).
     public var multiAckEvery = 0
     /// Consume with autoAck (no acknowledgements).
     public var autoAck = false
-    /// Total publishing rate in messages per second, shared by the producers; 0: as fast as the
-    /// broker takes them.
+    /// Total publishing rate in messages per second, shared equally by the producer channels
+    /// (each keeps to its share on a schedule of its own, offset from the others' so that the
+    /// total is spread evenly); 0: as fast as the broker takes them.
     public var rate: Double = 0
     /// Run time in seconds; nil: until `messageCount` or Ctrl-C.
     public var duration: Double?
@@ -38,10 +56,17 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     /// The routing key; nil: the queue's name.
     public var routingKey: String?
     /// Sequential round trips: the producer publishes its next message only once the consumer,
-    /// on the producer's connection, received the previous one (an RPC client's latency).
+    /// on the producer's connection, received the previous one (an RPC client's latency). Every
+    /// consumer channel opens on the producer's connection.
     public var sequential = false
 
-    /// The defaults: one producer and one consumer, 16-byte messages, no confirms.
+    /// The most channels per connection a setting may ask for (RabbitMQ's default channel_max).
+    public static let maximumChannelsPerConnection = 2047
+    /// The most producer channels, or consumer channels, a run may have in all.
+    public static let maximumChannels = 100_000
+
+    /// The defaults: one producer and one consumer, each on a connection of its own, 16-byte
+    /// messages, no confirms.
     public init() {}
 
     /// Checks the combination; the error says which setting is wrong and why.
@@ -52,6 +77,24 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
         guard (0...1000).contains(producers) else { throw refuse("producers", "must be between 0 and 1000") }
         guard (0...1000).contains(consumers) else { throw refuse("consumers", "must be between 0 and 1000") }
         guard producers + consumers > 0 else { throw refuse("producers", "a run needs a producer or a consumer") }
+        let channelRange = 1...Self.maximumChannelsPerConnection
+        guard channelRange.contains(producerChannels) else {
+            throw refuse("producer-channels", "must be between 1 and \(Self.maximumChannelsPerConnection)")
+        }
+        guard channelRange.contains(consumerChannels) else {
+            throw refuse("consumer-channels", "must be between 1 and \(Self.maximumChannelsPerConnection)")
+        }
+        guard producers * producerChannels <= Self.maximumChannels else {
+            throw refuse("producer-channels", "at most \(Self.maximumChannels) producer channels in all")
+        }
+        guard consumers * consumerChannels <= Self.maximumChannels else {
+            throw refuse("consumer-channels", "at most \(Self.maximumChannels) consumer channels in all")
+        }
+        if sharedConnections, producers == 0 || !(1...producers).contains(consumers) {
+            let needs = producers == 0 ? "producers" : "1 to \(producers) consumers (-y)"
+            throw refuse("shared-connections", "consumer connection i opens its channels on producer connection i: needs \(needs)")
+        }
+        try validateChannelsPerConnection()
         guard (0...(64 << 20)).contains(messageSize) else { throw refuse("size", "must be between 0 and 64 MiB") }
         guard (0...1_000_000).contains(confirmWindow) else { throw refuse("confirm", "must be between 0 and 1000000") }
         guard (0...Int(UInt16.max)).contains(prefetch) else { throw refuse("prefetch", "must be between 0 and 65535") }
@@ -70,12 +113,26 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
         if producers == 0, queue == nil {
             throw refuse("queue", "a run without producers consumes an existing queue: name it")
         }
-        if sequential, producers != 1 || consumers < 1 {
-            throw refuse("sequential", "round trips need exactly one producer and a consumer")
+        if sequential, producers != 1 || producerChannels != 1 || consumers < 1 {
+            throw refuse("sequential", "round trips need exactly one producer (one channel) and a consumer")
         }
         if sequential, messageSize < PerfMessage.timestampSize {
             throw refuse("size", "round trips carry a timestamp: at least \(PerfMessage.timestampSize) bytes")
         }
+    }
+}
+
+extension PerfConfiguration {
+    /// Refuses a connection with more channels than the URL's `channel_max` allows (the broker's
+    /// own limit is checked once connected).
+    private func validateChannelsPerConnection() throws(PerfConfigurationError) {
+        guard let limit = (try? URLParameters(url))?.connectionParameters.channelMax,
+            let busiest = connectionPlan.max(by: { $0.channels < $1.channels }), busiest.channels > Int(limit)
+        else { return }
+        throw PerfConfigurationError(
+            setting: busiest.consumerChannels > busiest.producerChannels ? "consumer-channels" : "producer-channels",
+            reason: "\(busiest.channels) channels on one connection; channel_max is \(limit)"
+        )
     }
 }
 

@@ -2,7 +2,7 @@ import AMQPProtocol
 import Hare
 import NIOCore
 
-/// One consuming connection: a consumer with the run's prefetch and ack policy that records
+/// One consuming channel: a consumer with the run's prefetch and ack policy that records
 /// each message's latency. Its mutable state lives on its connection's event loop.
 final class PerfConsumer: @unchecked Sendable {
     // @unchecked: every mutable property is touched on `eventLoop` only.

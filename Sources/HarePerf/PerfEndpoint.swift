@@ -1,8 +1,8 @@
 import Hare
 import NIOCore
 
-/// A connection with one channel, opened with the callback face (each runs on one loop of the
-/// run's group, where its producer or consumer does all its work).
+/// A channel on a connection, opened with the callback face (each connection runs on one loop
+/// of the run's group, where the producers and consumers of its channels do all their work).
 struct PerfEndpoint: Sendable {
     let connection: SelectConnection
     let channel: SelectChannel
@@ -12,6 +12,17 @@ struct PerfEndpoint: Sendable {
 
     /// Opens a connection and a channel on it.
     static func open(_ parameters: URLParameters, on group: any EventLoopGroup) async throws -> PerfEndpoint {
+        let connection = try await connect(parameters, on: group)
+        do {
+            return try await open(on: connection)
+        } catch {
+            await close(connection)
+            throw error
+        }
+    }
+
+    /// Opens a connection (no channel yet).
+    static func connect(_ parameters: URLParameters, on group: any EventLoopGroup) async throws -> SelectConnection {
         let opened = ResumeOnce<Void>()
         let connection = SelectConnection(
             parameters: parameters,
@@ -21,15 +32,15 @@ struct PerfEndpoint: Sendable {
         )
         do {
             try await opened.wait(seconds: callTimeout)
-            return try await open(on: connection)
+            return connection
         } catch {
             connection.close()
             throw error
         }
     }
 
-    /// Opens another channel on `connection` (sequential round trips publish and consume on one
-    /// connection, as an RPC client does: no hop between threads).
+    /// Opens another channel on `connection` (a connection carries any number of producer and
+    /// consumer channels).
     static func open(on connection: SelectConnection) async throws -> PerfEndpoint {
         let channel = ResumeOnce<SelectChannel>()
         connection.channel(onOpen: { channel.resume(.success($0)) }, onOpenError: { channel.resume(.failure($0)) })
@@ -45,8 +56,15 @@ struct PerfEndpoint: Sendable {
         return try await reply.wait(seconds: timeout)
     }
 
-    /// Closes the connection and waits until it has closed (at most `seconds`).
+    /// Closes the endpoint's connection (all of its channels) and waits until it has closed (at
+    /// most `seconds`).
     func close(seconds: Double = 10) async {
+        await Self.close(connection, seconds: seconds)
+    }
+
+    /// Closes `connection` and waits until it has closed (at most `seconds`).
+    static func close(_ connection: SelectConnection, seconds: Double = 10) async {
+        guard !connection.isClosed else { return }
         let closed = ResumeOnce<Void>()
         connection.addOnCloseCallback { _, _ in closed.resume(.success(())) }
         connection.close()

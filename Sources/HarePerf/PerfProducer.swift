@@ -2,10 +2,11 @@ import AMQPProtocol
 import Hare
 import NIOCore
 
-/// One publishing connection. All of its state lives on its connection's event loop: it
-/// publishes in batches of at most `batch` messages per loop turn, keeps at most the confirm
-/// window unconfirmed, waits for the socket to drain (`whenWritable`) so that its memory stays
-/// bounded, and keeps to its share of the rate.
+/// One publishing channel. All of its state lives on its connection's event loop: it publishes
+/// in batches of at most `batch` messages per loop turn, keeps at most the confirm window
+/// unconfirmed, waits for the socket to drain (`whenWritable`) so that its memory stays bounded,
+/// and keeps to its share of the rate on the schedule of its `PerfPacing` (from the start the
+/// run gives all producers: a late timer never adds up to drift, and producers interleave).
 final class PerfProducer: @unchecked Sendable {
     // @unchecked: every mutable property is touched on `eventLoop` only.
     let endpoint: PerfEndpoint
@@ -13,8 +14,8 @@ final class PerfProducer: @unchecked Sendable {
     let statistics: PerfStatistics
     /// Messages this producer publishes; nil: until stopped.
     let quota: Int?
-    /// Messages per second for this producer; 0: no limit.
-    let rate: Double
+    /// When its messages are due (its share of the rate; no limit at rate 0).
+    let pacing: PerfPacing
     let routingKey: String
     let properties: AMQP.BasicProperties
     let eventLoop: any EventLoop
@@ -30,12 +31,15 @@ final class PerfProducer: @unchecked Sendable {
     /// Done publishing (quota reached or stopped) and, in confirm mode, every confirm is in.
     let finished = ResumeOnce<Void>()
 
-    init(endpoint: PerfEndpoint, configuration: PerfConfiguration, statistics: PerfStatistics, quota: Int?, rate: Double, routingKey: String) {
+    init(
+        endpoint: PerfEndpoint, configuration: PerfConfiguration, statistics: PerfStatistics, quota: Int?,
+        pacing: PerfPacing, routingKey: String
+    ) {
         self.endpoint = endpoint
         self.configuration = configuration
         self.statistics = statistics
         self.quota = quota
-        self.rate = rate
+        self.pacing = pacing
         self.routingKey = routingKey
         properties = AMQP.BasicProperties(deliveryMode: configuration.persistent ? 2 : nil)
         eventLoop = endpoint.channel.connection.ioloop.eventLoop
@@ -49,10 +53,10 @@ final class PerfProducer: @unchecked Sendable {
         }
     }
 
-    /// Starts publishing.
-    func start() {
+    /// Starts publishing, on the schedule that begins at `start` (the same for every producer).
+    func start(at start: NIODeadline) {
         eventLoop.execute { [self] in
-            startedAt = .now()
+            startedAt = start
             schedulePump()
         }
     }
@@ -65,9 +69,16 @@ final class PerfProducer: @unchecked Sendable {
         }
     }
 
-    /// A consumer received a message (sequential round trips wait for it).
+    /// A consumer received a message (sequential round trips wait for it). On the producer's
+    /// own loop, which is where round-trip consumers run, the next message goes out from inside
+    /// the delivery, as an RPC client answers: it leaves with the read's flush, without a loop
+    /// turn in between. One message in flight needs no wait for the socket.
     func messageReceived() {
-        eventLoop.execute { [self] in schedulePump() }
+        if configuration.sequential, eventLoop.inEventLoop {
+            pump()
+        } else {
+            eventLoop.execute { [self] in schedulePump() }
+        }
     }
 
     /// Pumps once the socket has room (on a later loop turn: never recursively), unless a pump
@@ -91,8 +102,8 @@ final class PerfProducer: @unchecked Sendable {
             }
             if configuration.confirmWindow > 0, unconfirmed >= configuration.confirmWindow { return }  // a confirm pumps
             if configuration.sequential, statistics.received.load(ordering: .relaxed) < published { return }  // a delivery pumps
-            if rate > 0 {
-                let due = startedAt + .nanoseconds(Int64(Swift.min(Double(published) / rate * 1e9, 1e18)))
+            if pacing.rate > 0 {
+                let due = startedAt + .nanoseconds(pacing.due(published))
                 let now = NIODeadline.now()
                 if due > now {
                     if !rateTimerPending {

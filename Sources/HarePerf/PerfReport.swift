@@ -59,7 +59,9 @@ public struct PerfSummary: Sendable, Codable, Equatable {
     public var queue: String
     /// Seconds from the first publish (or consume) until publishing was complete: the count
     /// reached or the run stopped, the confirms in, and a synchronous round trip per producer
-    /// done (the rates are over this time; deliveries drained after it still count).
+    /// done (the rates are over this time; deliveries drained after it still count). A run at a
+    /// fixed rate that ends on its run time or Ctrl-C counts only until the producers stopped:
+    /// they kept to the rate until then.
     public var seconds: Double
     public var counts: PerfCounts
     /// Messages per second over the whole run.
@@ -74,6 +76,13 @@ public struct PerfSummary: Sendable, Codable, Equatable {
     public var clientCPUSecondsPer100k: Double
     /// Peak resident memory of the client process, bytes.
     public var peakResidentBytes: Int
+    /// The most threads the client process had, sampled every second and at the end (from
+    /// /proc/self/status); nil where that cannot be read (not Linux).
+    public var threads: Int?
+    /// Connections the producers and consumers used (the one that declares the queue aside).
+    public var connections: Int
+    /// Channels of the producers and consumers, one each.
+    public var channels: Int
     /// Ctrl-C ended the run early.
     public var interrupted: Bool
     /// What stopped a producer, if anything did.
@@ -95,7 +104,8 @@ public struct PerfSummary: Sendable, Codable, Equatable {
         lines.append(String(
             format: "  client    %.2f CPU s, %.3f CPU s per 100k messages, peak RSS %.1f MB",
             clientCPUSeconds, clientCPUSecondsPer100k, Double(peakResidentBytes) / 1_000_000
-        ))
+        ) + (threads.map { ", \($0) threads" } ?? ""))
+        lines.append("  shape     \(connections) connections, \(channels) channels")
         return lines.joined(separator: "\n")
     }
 }

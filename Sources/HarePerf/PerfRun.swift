@@ -5,9 +5,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// One `hare perf` run: declares the queue, opens the consumers and producers (one connection
-/// each, on a shared event loop group), reports every second, and stops on the run time, the
-/// message count or `requestStop()` (Ctrl-C) with a summary.
+/// One `hare perf` run: declares the queue, opens the connections of the configuration's
+/// `connectionPlan` with their producer and consumer channels (on a shared event loop group),
+/// reports every second, and stops on the run time, the message count or `requestStop()`
+/// (Ctrl-C) with a summary.
 public final class PerfRun: Sendable {
     /// What the run does.
     public let configuration: PerfConfiguration
@@ -38,45 +39,27 @@ public final class PerfRun: Sendable {
         defer { group.shutdownGracefully { _ in } }
 
         let setup = try await PerfEndpoint.open(parameters, on: group)
-        let queue = try await declareQueue(on: setup)
-        let routingKey = configuration.routingKey ?? queue
-        var producers: [PerfProducer] = []
-        var consumers: [PerfConsumer] = []
+        let queue: String
+        let connections: [PerfOpenConnection]
         do {
-            for index in 0..<configuration.producers {
-                let producer = PerfProducer(
-                    endpoint: try await PerfEndpoint.open(parameters, on: group), configuration: configuration,
-                    statistics: statistics, quota: quota(of: index), rate: configuration.rate / Double(configuration.producers),
-                    routingKey: routingKey
-                )
-                try await producer.prepare()
-                producers.append(producer)
-            }
-            let roundTripProducer = configuration.sequential ? producers.first : nil
-            for _ in 0..<configuration.consumers {
-                // Round trips consume on the producer's connection, as an RPC client does.
-                let endpoint = if let roundTripProducer {
-                    try await PerfEndpoint.open(on: roundTripProducer.endpoint.connection)
-                } else {
-                    try await PerfEndpoint.open(parameters, on: group)
-                }
-                let consumer = PerfConsumer(
-                    endpoint: endpoint, configuration: configuration,
-                    statistics: statistics, onDelivery: { roundTripProducer?.messageReceived() }
-                )
-                try await consumer.start(queue: queue)
-                consumers.append(consumer)
-            }
+            queue = try await declareQueue(on: setup)
+            connections = try await openConnections(
+                parameters, on: group, queue: queue, routingKey: configuration.routingKey ?? queue
+            )
         } catch {
-            for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) + [setup] { await endpoint.close() }
+            await setup.close()
             throw error
         }
+        let producers = connections.flatMap(\.producers)
+        let consumers = connections.flatMap(\.consumers)
 
         let start = ContinuousClock.now
         let usageAtStart = ProcessUsage.now()
-        for producer in producers { producer.start() }
-        let total = try await report(from: start, usage: usageAtStart, progress: progress)
+        let startAt = NIODeadline.now()
+        for producer in producers { producer.start(at: startAt) }
+        let reported = try await report(from: start, usage: usageAtStart, progress: progress)
         let interrupted = stopRequested.load(ordering: .relaxed)
+        let publishedFor = (ContinuousClock.now - start).seconds
 
         // Stop publishing; let confirms in flight arrive, then one synchronous round trip per
         // producer (every publish before it has reached the broker). All producers at once, and
@@ -93,25 +76,33 @@ public final class PerfRun: Sendable {
                 }
             }
         }
-        let seconds = (ContinuousClock.now - start).seconds
+        // A fixed rate stopped by the clock or Ctrl-C kept to its schedule until the stop: the
+        // wait for what was then in flight would only dilute it. Otherwise the run's rates count
+        // until everything published has reached the broker.
+        let stoppedOnTime = interrupted || configuration.duration.map { publishedFor >= $0 } == true
+        let fixedRateStopped = configuration.rate > 0 && stoppedOnTime
+        let seconds = fixedRateStopped ? publishedFor : (ContinuousClock.now - start).seconds
         if !consumers.isEmpty, !producers.isEmpty { await awaitDeliveries(idle: grace, atMost: interrupted ? 3 : 60) }
         await withTaskGroup(of: Void.self) { group in
             for consumer in consumers { group.addTask { await consumer.stop(timeout: grace) } }
         }
-        var latency = total
+        var latency = reported.latency
         latency.add(statistics.takeInterval())
         let usage = ProcessUsage.now()
+        let threads = [reported.threads, ProcessUsage.threadCount()].compactMap { $0 }.max()
 
         await withTaskGroup(of: Void.self) { group in
-            for endpoint in producers.map(\.endpoint) + consumers.map(\.endpoint) where !endpoint.connection.isClosed {
-                group.addTask { await endpoint.close(seconds: grace) }
-            }
+            for open in connections { group.addTask { await PerfEndpoint.close(open.connection, seconds: grace) } }
         }
         if configuration.queue == nil {
             let _: AMQP.Queue.DeleteOk? = try? await setup.call { channel, done in channel.queueDelete(queue: queue, callback: done) }
         }
         await setup.close()
-        return summary(queue: queue, seconds: seconds, latency: latency, cpu: usage.cpuSeconds - usageAtStart.cpuSeconds, usage: usage, interrupted: interrupted)
+        return summary(
+            queue: queue, seconds: seconds, latency: latency, cpu: usage.cpuSeconds - usageAtStart.cpuSeconds, usage: usage,
+            threads: threads, connections: connections.count, channels: producers.count + consumers.count,
+            interrupted: interrupted
+        )
     }
 
     /// Declares the run's queue (and binds it to a named exchange); returns its name.
@@ -136,18 +127,13 @@ public final class PerfRun: Sendable {
         return declared.queue
     }
 
-    /// The share of the message count that producer `index` publishes.
-    private func quota(of index: Int) -> Int? {
-        guard let count = configuration.messageCount else { return nil }
-        let producers = configuration.producers
-        return count / producers + (index < count % producers ? 1 : 0)
-    }
-
-    /// Reports every second until the run should stop; returns every latency reported.
+    /// Reports every second until the run should stop; returns every latency reported and the
+    /// most threads the process had at a report.
     private func report(
         from start: ContinuousClock.Instant, usage: ProcessUsage, progress: @Sendable (PerfProgress) -> Void
-    ) async throws -> Histogram<UInt64> {
+    ) async throws -> (latency: Histogram<UInt64>, threads: Int?) {
         var total = PerfStatistics.makeHistogram()
+        var threads = ProcessUsage.threadCount()
         var last = (instant: start, counts: PerfCounts(), cpu: usage.cpuSeconds)
         var nextReport = start + .seconds(1)
         while !shouldStop(elapsed: (ContinuousClock.now - start).seconds) {
@@ -157,6 +143,7 @@ public final class PerfRun: Sendable {
             nextReport = nextReport + .seconds(1)
             let counts = statistics.counts
             let cpu = ProcessUsage.now().cpuSeconds
+            if let now = ProcessUsage.threadCount() { threads = Swift.max(threads ?? now, now) }
             let interval = statistics.takeInterval()
             total.add(interval)
             let seconds = Swift.max((now - last.instant).seconds, 1e-3)
@@ -168,7 +155,7 @@ public final class PerfRun: Sendable {
             ))
             last = (now, counts, cpu)
         }
-        return total
+        return (total, threads)
     }
 
     private func shouldStop(elapsed: Double) -> Bool {
@@ -178,7 +165,7 @@ public final class PerfRun: Sendable {
         let counts = statistics.counts
         if configuration.producers == 0 { return counts.received >= count }
         // Producers that failed publish no more: what they would have sent is not awaited.
-        if statistics.failedProducers.load(ordering: .relaxed) == configuration.producers { return true }
+        if statistics.failedProducers.load(ordering: .relaxed) == configuration.producerChannelCount { return true }
         guard counts.sent >= count else { return false }
         if configuration.confirmWindow > 0, counts.confirmed + counts.nacked < count { return false }
         // Nacked and returned messages never reach a consumer.
@@ -209,7 +196,8 @@ public final class PerfRun: Sendable {
     }
 
     private func summary(
-        queue: String, seconds: Double, latency: Histogram<UInt64>, cpu: Double, usage: ProcessUsage, interrupted: Bool
+        queue: String, seconds: Double, latency: Histogram<UInt64>, cpu: Double, usage: ProcessUsage, threads: Int?,
+        connections: Int, channels: Int, interrupted: Bool
     ) -> PerfSummary {
         let counts = statistics.counts
         let elapsed = Swift.max(seconds, 1e-9)
@@ -219,7 +207,8 @@ public final class PerfRun: Sendable {
             sentRate: Double(counts.sent) / elapsed, confirmedRate: Double(counts.confirmed) / elapsed,
             receivedRate: Double(counts.received) / elapsed, latency: PerfLatency(latency),
             clientCPUSeconds: cpu, clientCPUSecondsPer100k: cpu / Double(messages) * 100_000,
-            peakResidentBytes: usage.peakResidentBytes, interrupted: interrupted,
+            peakResidentBytes: usage.peakResidentBytes, threads: threads, connections: connections, channels: channels,
+            interrupted: interrupted,
             producerError: statistics.producerError
         )
     }

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// This process's CPU time and peak memory, from getrusage.
+/// This process's CPU time and peak memory, from getrusage, and its thread count.
 public struct ProcessUsage: Sendable, Equatable {
     /// User plus system CPU seconds so far.
     public var cpuSeconds: Double
@@ -29,5 +29,32 @@ public struct ProcessUsage: Sendable, Equatable {
         let peak = Int(usage.ru_maxrss) * 1024  // KiB on Linux
         #endif
         return ProcessUsage(cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime), peakResidentBytes: peak)
+    }
+
+    /// The process's threads now, from `Threads:` in /proc/self/status; nil where there is none
+    /// (not Linux) or it cannot be read.
+    public static func threadCount() -> Int? {
+        #if os(Linux)
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        return threadCount(status: String(decoding: bytes, as: UTF8.self))
+        #else
+        return nil
+        #endif
+    }
+
+    /// The `Threads:` count of a /proc/<pid>/status text; nil when it has none.
+    public static func threadCount(status: String) -> Int? {
+        for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
+            return Int(String(line.dropFirst("Threads:".count).filter { !$0.isWhitespace }))
+        }
+        return nil
     }
 }

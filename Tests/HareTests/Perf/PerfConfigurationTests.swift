@@ -37,6 +37,23 @@ struct PerfConfigurationTests {
         ("rate", changed { $0.rate = 1e-10 }),
         ("multi-ack-every", changed { $0.prefetch = 100; $0.multiAckEvery = 101 }),
         ("routing-key", changed { $0.routingKey = "elsewhere" }),
+        ("producer-channels", changed { $0.producerChannels = 0 }),
+        ("producer-channels", changed { $0.producerChannels = 2048 }),
+        ("consumer-channels", changed { $0.consumerChannels = 0 }),
+        ("consumer-channels", changed { $0.consumerChannels = 2048 }),
+        ("producer-channels", changed { $0.producers = 100; $0.producerChannels = 1001 }),
+        ("consumer-channels", changed { $0.consumers = 1000; $0.consumerChannels = 101 }),
+        ("shared-connections", changed { $0.sharedConnections = true; $0.producers = 2; $0.consumers = 3 }),
+        ("shared-connections", changed { $0.sharedConnections = true; $0.consumers = 0 }),
+        ("shared-connections", changed { $0.sharedConnections = true; $0.producers = 0; $0.queue = "q" }),
+        ("sequential", changed { $0.sequential = true; $0.producerChannels = 2 }),
+        ("producer-channels", changed { $0.url += "?channel_max=8"; $0.producerChannels = 9 }),
+        ("consumer-channels", changed {
+            $0.url += "?channel_max=20"; $0.sharedConnections = true; $0.producerChannels = 10; $0.consumerChannels = 11
+        }),
+        ("consumer-channels", changed {
+            $0.url += "?channel_max=10"; $0.sequential = true; $0.consumers = 3; $0.consumerChannels = 4
+        }),
     ]
 
     @Test("each impossible setting is refused with the setting's name", arguments: refusals)

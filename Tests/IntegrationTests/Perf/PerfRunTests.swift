@@ -88,6 +88,68 @@ extension Integration {
             #expect(summary.producerError == nil)
         }
 
+        @Test("2 shared connections x (3 publishing + 3 consuming channels) at a fixed rate: every message arrives, on time")
+        func channelsOnSharedConnections() async throws {
+            let run = PerfRun(configuration: configuration {
+                $0.producers = 2
+                $0.producerChannels = 3
+                $0.consumers = 2
+                $0.consumerChannels = 3
+                $0.sharedConnections = true
+                $0.rate = 1200
+                $0.duration = 3
+                $0.prefetch = 50
+            })
+            let summary = try await withTimeout(60, "a shared-connection perf run") { try await run.run { _ in } }
+            #expect(summary.connections == 2)
+            #expect(summary.channels == 12)
+            #expect(summary.producerError == nil)
+            #expect(summary.counts.received == summary.counts.sent)
+            #expect(summary.counts.nacked == 0 && summary.counts.returned == 0)
+            // 1200/s over the 6 producer channels (200/s each) for about 3 s.
+            #expect((3000...4300).contains(summary.counts.sent), "sent \(summary.counts.sent) at 1200/s for 3 s")
+            #expect(abs(summary.sentRate - 1200) < 120, "sent rate \(summary.sentRate)/s")
+            #expect(summary.latency?.samples == UInt64(summary.counts.received))
+            #if os(Linux)
+            #expect((summary.threads ?? 0) > 0)
+            #endif
+        }
+
+        @Test("200 producer channels at 10 msg/s each add up to the total rate")
+        func manyChannelsKeepTheRate() async throws {
+            // The schedule itself (even spacing, no drift) is checked without a clock in
+            // PerfPacingTests; here the channels must together keep the rate, loosely (the
+            // suite also runs under the thread sanitizer on a busy machine).
+            let run = PerfRun(configuration: configuration {
+                $0.producers = 2
+                $0.producerChannels = 100
+                $0.rate = 2000
+                $0.duration = 3
+            })
+            let summary = try await withTimeout(60, "200 producer channels at 2000/s") { try await run.run { _ in } }
+            #expect(summary.connections == 3)
+            #expect(summary.channels == 201)
+            #expect(abs(summary.sentRate - 2000) < 200, "sent rate \(summary.sentRate)/s")
+            #expect(summary.counts.received == summary.counts.sent)
+        }
+
+        @Test("a counted run split over producer channels publishes exactly the count")
+        func countedOverChannels() async throws {
+            let run = PerfRun(configuration: configuration {
+                $0.producers = 2
+                $0.producerChannels = 4
+                $0.consumerChannels = 3
+                $0.messageCount = 1003
+                $0.confirmWindow = 20
+            })
+            let summary = try await withTimeout(60, "1003 messages over 8 producer channels") { try await run.run { _ in } }
+            #expect(summary.connections == 3)
+            #expect(summary.channels == 11)
+            #expect(summary.counts.sent == 1003)
+            #expect(summary.counts.confirmed == 1003)
+            #expect(summary.counts.received == 1003)
+        }
+
         @Test("a consume-only run drains a named, pre-filled queue")
         func consumeOnly() async throws {
             let queue = Names.unique("hare-test-perf")
