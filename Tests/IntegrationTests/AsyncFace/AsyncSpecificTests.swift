@@ -209,6 +209,35 @@ extension Integration {
             }
         }
 
+        @Test("a consumer that stops acking never holds more than its prefetch; the rest waits in the queue")
+        func stoppedAckingHoldsPrefetch() async throws {
+            try await withChannel { connection, channel in
+                let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+                let body = ByteBuffer(repeating: 0x61, count: 1024)
+                for _ in 0..<2000 { try await channel.basicPublish(exchange: "", routingKey: queue, body: body) }
+                let observer = try await connection.channel()
+                try await channel.basicQos(prefetchCount: 100)
+                let consumer = try await channel.basicConsume(queue: queue)
+                try await awaitQueue(queue, on: observer, "100 delivered") { $0.messageCount == 1900 }
+                // Not read and not acked: the client holds the prefetch and nothing more.
+                var largest = 0
+                for _ in 0..<10 {
+                    try await pause(0.05)
+                    largest = max(largest, consumer.bufferedCount)
+                }
+                #expect(largest == 100, "the consumer buffered \(largest) deliveries")
+                var iterator = consumer.makeAsyncIterator()
+                var lastTag: UInt64 = 0
+                for _ in 0..<100 { lastTag = try #require(try await iterator.next()).deliveryTag }
+                try await pause(0.3)
+                #expect(consumer.bufferedCount == 0)
+                #expect(try await observer.queueDeclare(queue: queue, passive: true).messageCount == 1900)
+                // One multiple ack frees the window: the next hundred arrive.
+                try await channel.basicAck(deliveryTag: lastTag, multiple: true)
+                try await awaitQueue(queue, on: observer, "the next 100 delivered") { $0.messageCount == 1800 }
+            }
+        }
+
         @Test("a cancelled RPC throws CancellationError promptly and the channel stays usable")
         func rpcCancellation() async throws {
             try await withChannel { connection, channel in
