@@ -110,10 +110,10 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let bytes = unwrapInboundIn(data)
         guard finalError == nil else { return }
         heartbeat.frameReceived()
-        if inbound == nil {
-            inbound = bytes
+        if let partial = inbound {
+            inbound = Self.joined(partial, bytes, allocator: context.channel.allocator)
         } else {
-            inbound!.writeImmutableBuffer(bytes)
+            inbound = bytes
         }
         decodeFrames()
     }
@@ -141,11 +141,23 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             guard let frame else { break }
             route(frame)
         }
-        if var rest = inbound, rest.readerIndex > 65_536 {
-            inbound = nil
-            rest.discardReadBytes()
-            inbound = rest
+        if let rest = inbound, rest.readerIndex > 65_536 {
+            inbound = Self.joined(rest, nil, allocator: context?.channel.allocator ?? ByteBufferAllocator())
         }
+    }
+
+    /// The bytes of `partial` (a frame not all here yet) followed by `more`, in a new buffer.
+    ///
+    /// Never `partial` grown or compacted in place: its storage also backs the bodies of
+    /// messages already delivered, which the application may be reading on another thread.
+    /// Writing into that storage once they are released is safe, but nothing a thread sanitizer
+    /// can see orders it after their reads (the reference counts live in the uninstrumented
+    /// runtime), so in-place growth would be reported as a data race.
+    private static func joined(_ partial: ByteBuffer, _ more: ByteBuffer?, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var joined = allocator.buffer(capacity: partial.readableBytes + (more?.readableBytes ?? 0))
+        joined.writeImmutableBuffer(partial)
+        if let more { joined.writeImmutableBuffer(more) }
+        return joined
     }
 
     private func route(_ frame: AMQPFrame) {
