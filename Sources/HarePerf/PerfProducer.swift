@@ -26,7 +26,9 @@ final class PerfProducer: @unchecked Sendable {
     private var stopped = false
     private var pumpScheduled = false
     private var rateTimerPending = false
-    private let allocator = ByteBufferAllocator()
+    /// The body of every message, stamped with its send time just before it goes out (the
+    /// publish encodes it, so the next stamp changes it in place: no allocation per message).
+    private var body: ByteBuffer
     private var startedAt = NIODeadline.now()
     /// Done publishing (quota reached or stopped) and, in confirm mode, every confirm is in.
     let finished = ResumeOnce<Void>()
@@ -42,6 +44,7 @@ final class PerfProducer: @unchecked Sendable {
         self.pacing = pacing
         self.routingKey = routingKey
         properties = AMQP.BasicProperties(deliveryMode: configuration.persistent ? 2 : nil)
+        body = PerfMessage.body(size: configuration.messageSize, sentAt: 0, allocator: ByteBufferAllocator())
         eventLoop = endpoint.channel.connection.ioloop.eventLoop
     }
 
@@ -124,10 +127,7 @@ final class PerfProducer: @unchecked Sendable {
     }
 
     private func publishOne() {
-        let body = PerfMessage.body(
-            size: configuration.messageSize, sentAt: NIODeadline.now().uptimeNanoseconds,
-            allocator: allocator
-        )
+        PerfMessage.stamp(&body, sentAt: NIODeadline.now().uptimeNanoseconds)
         do {
             _ = try endpoint.channel.basicPublish(
                 exchange: configuration.exchange, routingKey: routingKey, body: body, properties: properties

@@ -79,6 +79,18 @@ struct PerfConfigurationTests {
         #expect(PerfMessage.sentAt(ByteBuffer()) == nil)
     }
 
+    @Test("restamping a body changes only its send time, and never a copy someone still holds")
+    func restamp() {
+        var body = PerfMessage.body(size: 16, sentAt: 1, allocator: ByteBufferAllocator())
+        let sent = body
+        PerfMessage.stamp(&body, sentAt: 2)
+        #expect(PerfMessage.sentAt(body) == 2 && body.readableBytes == 16)
+        #expect(PerfMessage.sentAt(sent) == 1)
+        var short = PerfMessage.body(size: 4, sentAt: 0, allocator: ByteBufferAllocator())
+        PerfMessage.stamp(&short, sentAt: 7)
+        #expect(short.readableBytes == 4 && PerfMessage.sentAt(short) == nil)
+    }
+
     @Test("latency percentiles come from the recorded samples")
     func percentiles() throws {
         let statistics = PerfStatistics()
