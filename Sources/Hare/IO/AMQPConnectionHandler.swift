@@ -26,13 +26,16 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let blockedConnectionTimeout: Double?
     let closeTimeout: Double
 
-    var machine: ConnectionStateMachine
-    var parser: AMQPFrameParser
+    // The state below is touched on the connection's event loop only, and never through two
+    // overlapping accesses (the state machines call out to nobody), so the per-access dynamic
+    // exclusivity check (a thread-local lookup on every frame) is turned off for it.
+    @exclusivity(unchecked) var machine: ConnectionStateMachine
+    @exclusivity(unchecked) var parser: AMQPFrameParser
     /// The consumer tags and queue names this connection keeps receiving, decoded once.
     let strings = AMQPStringCache()
     var context: ChannelHandlerContext?
-    var inbound: ByteBuffer?
-    var outbound: ByteBuffer
+    @exclusivity(unchecked) var inbound: ByteBuffer?
+    @exclusivity(unchecked) var outbound: ByteBuffer
     var flushScheduled = false
     /// A slow consumer asked to stop reading from the socket (see `setReading`).
     var readPauseRequested = false
@@ -42,15 +45,15 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var writeWaiters = CircularBuffer<(Result<Void, any Error>) -> Void>()
     /// A drain of `writeWaiters` is scheduled for the next loop turn.
     var writeDrainScheduled = false
-    var heartbeat = HeartbeatMonitor()
+    @exclusivity(unchecked) var heartbeat = HeartbeatMonitor()
     var heartbeatTask: Scheduled<Void>?
     var blockedTimer: Scheduled<Void>?
     var closeTimer: Scheduled<Void>?
     var updateSecretWaiters: [(Result<Void, any Error>) -> Void] = []
-    var channels: [UInt16: ChannelSlot] = [:]
+    @exclusivity(unchecked) var channels: [UInt16: ChannelSlot] = [:]
     /// Channels whose close crossed the broker's: the broker still owes close-ok for ours, so the
     /// number stays reserved and its frames are dropped until then.
-    var awaitingCloseOk: Set<UInt16> = []
+    @exclusivity(unchecked) var awaitingCloseOk: Set<UInt16> = []
     var lastChannelNumber: UInt16 = 0
     /// Set once the connection has ended; `closed` was called with it.
     var finalError: (any AMQPConnectionError)?

@@ -1,6 +1,9 @@
 /// One open (or opening, or closing) channel of a connection: its machine and its face.
 final class ChannelSlot {
-    var machine: ChannelStateMachine<RPCCompletion>
+    /// Loop only; changed by calls that finish before anything they return is acted on, so no
+    /// two accesses overlap and the dynamic exclusivity check is off (it costs a thread-local
+    /// lookup per frame).
+    @exclusivity(unchecked) var machine: ChannelStateMachine<RPCCompletion>
     weak var delegate: (any ChannelDelegate)?
 
     init(number: UInt16, delegate: any ChannelDelegate) {
