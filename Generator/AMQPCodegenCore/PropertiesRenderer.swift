@@ -50,6 +50,10 @@ struct PropertiesRenderer {
                 p.block("public var \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))? {") { p in
                     p.line("get { storage.\(name) }")
                     p.line("set { uniqueStorage().\(name) = newValue }")
+                    p.block("_modify {") { p in
+                        p.line("let storage = uniqueStorage()")
+                        p.line("yield &storage.\(name)")
+                    }
                 }
             }
             p.line()

@@ -22,8 +22,8 @@ public struct AMQPFrameParser: Sendable {
         try parse(&buffer, sharingStrings: nil)
     }
 
-    /// Parses one frame like `parse(_:)`; long short-strings (consumer tags, queue names) that
-    /// `strings` remembers are handed out from it instead of allocated again.
+    /// Parses one frame like `parse(_:)`; long short-strings of method frames (consumer tags,
+    /// queue names) that `strings` remembers are handed out from it instead of allocated again.
     public func parse(_ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache?) throws(AMQPProtocolError) -> AMQPFrame? {
         try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? in
             reader.strings = strings
@@ -114,6 +114,7 @@ public struct AMQPFrameParser: Sendable {
 
     @inline(__always)
     private func decodeContentHeader(_ payload: inout AMQPReader) throws(AMQPProtocolError) -> AMQPContentHeader {
+        payload.strings = nil  // property strings (message ids and the like) are new every time
         let classID = try payload.readShort()
         let weight = try payload.readShort()
         let bodySize = try payload.readLongLong()

@@ -3,7 +3,8 @@
 /// Strings over 15 bytes live on the heap. A connection decodes the same ones over and over: the
 /// broker's consumer tag (`amq.ctag-…`, 31 bytes) on every delivery, queue names and routing
 /// keys. With a cache, `AMQPFrameParser.parse(_:sharingStrings:)` returns the remembered string
-/// instead of allocating a new one, and lookups keyed by it compare storage, not bytes.
+/// of a method frame instead of allocating a new one, and lookups keyed by it compare storage,
+/// not bytes. Properties (message ids, correlation ids: new on every message) never enter it.
 ///
 /// Not thread-safe: one cache belongs to one parser's owner (a connection's event loop).
 public final class AMQPStringCache {
@@ -21,7 +22,8 @@ public final class AMQPStringCache {
         entries.reserveCapacity(self.capacity)
     }
 
-    /// The remembered string with exactly these UTF-8 bytes; nil when there is none.
+    /// The remembered string with exactly these UTF-8 bytes (moved to the front, so the string
+    /// seen on every delivery is never the one forgotten); nil when there is none.
     @usableFromInline
     func string(matching utf8: UnsafeRawBufferPointer) -> String? {
         for index in entries.indices {
@@ -29,7 +31,10 @@ public final class AMQPStringCache {
             let equal = candidate.withUTF8 { bytes in
                 bytes.count == utf8.count && memcmp(bytes.baseAddress!, utf8.baseAddress!, utf8.count) == 0
             }
-            if equal { return candidate }
+            if equal {
+                if index != 0 { entries.swapAt(0, index) }
+                return candidate
+            }
         }
         return nil
     }

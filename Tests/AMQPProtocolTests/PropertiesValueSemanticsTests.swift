@@ -19,6 +19,21 @@ struct PropertiesValueSemanticsTests {
         #expect(original != copy)
     }
 
+    @Test("a change made through a property (a header set in place) changes only this value")
+    func nestedChange() {
+        let original = AMQP.BasicProperties(headers: ["a": .string("1")])
+        var copy = original
+        copy.headers?["b"] = .string("2")
+        copy.deliveryMode? += 1
+        #expect(original.headers?["b"] == nil)
+        #expect(copy.headers?["b"] == .string("2"))
+        #expect(copy.headers?["a"] == .string("1"))
+        #expect(copy.deliveryMode == nil && original.deliveryMode == nil)
+        var alone = AMQP.BasicProperties(priority: 1)
+        alone.priority? += 1
+        #expect(alone.priority == 2)
+    }
+
     @Test("properties with nothing set are equal and independent however they were made")
     func emptyProperties() throws {
         var first = AMQP.BasicProperties()

@@ -46,6 +46,47 @@ struct StringCacheTests {
         }
     }
 
+    static func storage(_ string: String) -> UnsafePointer<UInt8>? {
+        var string = string
+        return string.withUTF8 { $0.baseAddress }
+    }
+
+    @Test("the string hit on every delivery is never the one forgotten")
+    func hitsStayRemembered() throws {
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        let cache = AMQPStringCache(capacity: 2)
+        func decode(_ tag: String) throws -> String {
+            var frame = try Self.deliverFrame(consumerTag: tag, routingKey: "k")
+            return try #require(Self.decodedTag(try parser.parse(&frame, sharingStrings: cache)))
+        }
+        let first = try decode(Self.tag)
+        _ = try decode("amq.ctag-another-one-0001")
+        _ = try decode(Self.tag)
+        _ = try decode("amq.ctag-another-one-0002")
+        let last = try decode(Self.tag)
+        #expect(last == Self.tag)
+        #expect(Self.storage(first) == Self.storage(last))
+    }
+
+    @Test("property strings (message ids) are not remembered: they are new on every message")
+    func propertiesAreNotCached() throws {
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        let cache = AMQPStringCache()
+        let properties = AMQP.BasicProperties(messageId: "message-0123456789abcdef")
+        var ids: [String] = []
+        for _ in 0..<2 {
+            var frames = ByteBufferAllocator().buffer(capacity: 128)
+            try frames.writeAMQPContent(channel: 1, properties: properties, body: ByteBuffer(string: "x"), frameMax: 4096)
+            guard case .header(_, let header)? = try parser.parse(&frames, sharingStrings: cache) else {
+                Issue.record("no header frame")
+                return
+            }
+            ids.append(try #require(header.properties.messageId))
+        }
+        #expect(ids == [properties.messageId, properties.messageId])
+        #expect(Self.storage(ids[0]) != Self.storage(ids[1]))
+    }
+
     @Test("invalid UTF-8 is refused with a cache as without one")
     func invalidUTF8() throws {
         let parser = AMQPFrameParser(maxFrameSize: 4096)

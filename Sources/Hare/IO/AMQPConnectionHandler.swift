@@ -35,6 +35,10 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let strings = AMQPStringCache()
     var context: ChannelHandlerContext?
     @exclusivity(unchecked) var inbound: ByteBuffer?
+    /// `inbound` is a buffer `joined` made and no frame has been parsed from it yet: nothing
+    /// else shares its storage, so the next read is appended in place (a large frame arriving
+    /// over many reads is copied once, not once per read).
+    var inboundIsPrivate = false
     @exclusivity(unchecked) var outbound: ByteBuffer
     var flushScheduled = false
     /// A slow consumer asked to stop reading from the socket (see `setReading`).
@@ -113,10 +117,18 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let bytes = unwrapInboundIn(data)
         guard finalError == nil else { return }
         heartbeat.frameReceived()
-        if let partial = inbound {
-            inbound = Self.joined(partial, bytes, allocator: context.channel.allocator)
+        if var partial = inbound {
+            inbound = nil  // one owner, so an append does not copy
+            if inboundIsPrivate {
+                partial.writeImmutableBuffer(bytes)
+                inbound = partial
+            } else {
+                inbound = joined(partial, bytes, allocator: context.channel.allocator)
+                inboundIsPrivate = true
+            }
         } else {
             inbound = bytes
+            inboundIsPrivate = false
         }
         decodeFrames()
     }
@@ -142,24 +154,29 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 inbound = buffer
             }
             guard let frame else { break }
+            inboundIsPrivate = false  // what is left shares storage with what the frame hands out
             route(frame)
-        }
-        if let rest = inbound, rest.readerIndex > 65_536 {
-            inbound = Self.joined(rest, nil, allocator: context?.channel.allocator ?? ByteBufferAllocator())
         }
     }
 
-    /// The bytes of `partial` (a frame not all here yet) followed by `more`, in a new buffer.
+    /// The bytes of `partial` (a frame not all here yet) followed by `more`, in a new buffer
+    /// with room for the whole frame when its header is here.
     ///
-    /// Never `partial` grown or compacted in place: its storage also backs the bodies of
-    /// messages already delivered, which the application may be reading on another thread.
-    /// Writing into that storage once they are released is safe, but nothing a thread sanitizer
-    /// can see orders it after their reads (the reference counts live in the uninstrumented
-    /// runtime), so in-place growth would be reported as a data race.
-    private static func joined(_ partial: ByteBuffer, _ more: ByteBuffer?, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var joined = allocator.buffer(capacity: partial.readableBytes + (more?.readableBytes ?? 0))
+    /// Not `partial` grown in place: its storage also backs the bodies of messages already
+    /// delivered, which the application may be reading on another thread. Writing into that
+    /// storage once they are released is safe, but nothing a thread sanitizer can see orders it
+    /// after their reads (the reference counts live in the uninstrumented runtime), so in-place
+    /// growth would be reported as a data race. The new buffer is ours alone until a frame is
+    /// parsed from it (`inboundIsPrivate`): later reads of the same frame append in place.
+    private func joined(_ partial: ByteBuffer, _ more: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var capacity = partial.readableBytes + more.readableBytes
+        if let payloadSize = partial.getInteger(at: partial.readerIndex + 3, as: UInt32.self) {
+            // The parser checked this size against the frame limit before waiting for the rest.
+            capacity = Swift.max(capacity, Swift.min(Int(payloadSize) + AMQPLimits.frameOverhead, parser.maxFrameSize))
+        }
+        var joined = allocator.buffer(capacity: capacity)
         joined.writeImmutableBuffer(partial)
-        if let more { joined.writeImmutableBuffer(more) }
+        joined.writeImmutableBuffer(more)
         return joined
     }
 

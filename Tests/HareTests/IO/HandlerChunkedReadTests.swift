@@ -1,0 +1,57 @@
+import AMQPProtocol
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import Hare
+
+/// Frames split across reads at every kind of boundary reach the channel whole, in order, and
+/// the bodies already delivered keep their bytes while later reads arrive.
+@Suite("AMQPConnectionHandler: frames split across reads")
+struct HandlerChunkedReadTests {
+    /// An open connection with channel 1 consuming as `ctag-1`.
+    func consuming() throws -> (ScriptedBroker, RecordingChannelDelegate) {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let delegate = RecordingChannelDelegate()
+        broker.handler.openChannel(number: nil, delegate: delegate) { _ in }
+        _ = try broker.readMethods()
+        try broker.send(.channelOpenOk(AMQP.Channel.OpenOk()), channel: 1)
+        broker.handler.rpc(.basicConsume(AMQP.Basic.Consume(queue: "q", consumerTag: "ctag-1")), channel: 1) { _ in }
+        _ = try broker.readMethods()
+        try broker.send(.method(channel: 1, .basicConsumeOk(AMQP.Basic.ConsumeOk(consumerTag: "ctag-1"))))
+        return (broker, delegate)
+    }
+
+    /// Deliveries `1...count`, body `i` of `size(i)` bytes of the letter for `i`.
+    func deliveries(_ count: Int, size: (Int) -> Int) throws -> (ByteBuffer, [String]) {
+        var wire = ByteBuffer()
+        var bodies: [String] = []
+        for index in 1...count {
+            let body = String(repeating: Character(UnicodeScalar(UInt8(97 + index % 26))), count: size(index))
+            bodies.append(body)
+            try wire.writeAMQPFrame(.method(channel: 1, .basicDeliver(AMQP.Basic.Deliver(
+                consumerTag: "ctag-1", deliveryTag: UInt64(index), exchange: "", routingKey: "q"))))
+            try wire.writeAMQPContent(channel: 1, properties: AMQP.BasicProperties(), body: ByteBuffer(string: body), frameMax: 131_072)
+        }
+        return (wire, bodies)
+    }
+
+    @Test("chunks of 1, 7, 1000 and 40,000 bytes", arguments: [1, 7, 1000, 40_000])
+    func chunked(chunk: Int) throws {
+        let (broker, delegate) = try consuming()
+        // Small bodies and one of 100 KB (one frame larger than any chunk).
+        let (wire, bodies) = try deliveries(6) { $0 == 3 ? 100_000 : $0 * 10 }
+        var rest = wire
+        while rest.readableBytes > 0 {
+            let piece = rest.readSlice(length: Swift.min(chunk, rest.readableBytes))!
+            try broker.sendBytes(piece)
+        }
+        try #require(delegate.deliveries.count == bodies.count)
+        for (delivered, body) in zip(delegate.deliveries, bodies) {
+            #expect(String(buffer: delivered.body) == body)
+        }
+        #expect(delegate.deliveries.compactMap(\.deliver?.deliveryTag) == Array(1...6))
+        #expect(broker.handler.machine.isOpen)
+    }
+}
