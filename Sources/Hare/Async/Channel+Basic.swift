@@ -33,7 +33,8 @@ extension Channel {
     }
 
     /// Acknowledges a delivery (basic.ack); with `multiple`, every one up to `deliveryTag`.
-    /// Returns once the frame is handed to the connection.
+    /// Returns once the frame is handed to the connection. An ack for a delivery of a connection
+    /// that was lost since is dropped (the broker requeued the message already).
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing.
     public func basicAck(deliveryTag: UInt64 = 0, multiple: Bool = false) async throws {
@@ -61,6 +62,7 @@ extension Channel {
     /// Writes an ack, nack or reject now. Loop only.
     func acknowledgeOnLoop(_ method: AMQP.Method) throws {
         try checkOpen(method.name)
+        if select.dropsAcknowledgement(method) { return }
         guard let handler = select.connection.handler else {
             throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
         }

@@ -43,6 +43,9 @@ public final class Channel: Sendable {
         select.addOnCancelCallback { _, cancel in
             state.value.consumerCancelledByBroker(cancel.consumerTag)
         }
+        select.addOnConfirmsLostCallback { _, lost in
+            state.value.confirmsLost(lost)
+        }
     }
 
     /// The channel number.

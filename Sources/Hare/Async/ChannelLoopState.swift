@@ -60,6 +60,16 @@ final class ChannelLoopState {
         consumers.removeValue(forKey: consumerTag)?.finish(ConsumerCancelled(consumerTag: consumerTag), cancelledOnBroker: true)
     }
 
+    /// The connection was lost and recovers: the publishes still waiting for their confirm
+    /// fail with `PublishConfirmLost` (the application may republish them).
+    func confirmsLost(_ lost: [PublishConfirmLost]) {
+        for error in lost {
+            unroutable[error.sequenceNumber] = nil
+            forgetMandatory(error.sequenceNumber)
+            confirmWaiters.removeValue(forKey: error.sequenceNumber)?.resolve(.failure(error))
+        }
+    }
+
     /// The channel closed: every waiting publish and every consumer ends with `error`.
     func channelClosed(_ error: any Error) {
         closeReason = error

@@ -26,6 +26,7 @@ public final class Connection: Sendable {
     let select: SelectConnection
     let closeWatch: CloseWatch
     let notices: Broadcaster<BlockedNotice>
+    let recoveryNotices: Broadcaster<RecoveryEvent>
     /// Consumers that asked to pause socket reads, and the keep-alive of the heartbeat monitor
     /// while paused (loop only).
     let readPauses = LoopConfined(value: ReadPauses())
@@ -42,13 +43,15 @@ public final class Connection: Sendable {
 
     private init(
         parameters: [any ConnectionParametersConvertible], eventLoopGroup: any EventLoopGroup, logger: Logger,
-        rpcTimeout: Double?, opened: ReplyWaiter<Void>
+        rpcTimeout: Double?, recovery: RecoveryOptions, opened: ReplyWaiter<Void>
     ) {
         self.rpcTimeout = rpcTimeout
         let closeWatch = CloseWatch()
         let notices = Broadcaster<BlockedNotice>(limit: 64)
+        let recoveryNotices = Broadcaster<RecoveryEvent>(limit: 1024)
         self.closeWatch = closeWatch
         self.notices = notices
+        self.recoveryNotices = recoveryNotices
         select = SelectConnection(
             parameters: parameters,
             onOpen: { connection in
@@ -59,15 +62,19 @@ public final class Connection: Sendable {
             onOpenError: { _, error in
                 closeWatch.finish(error)
                 notices.finish()
+                recoveryNotices.finish()
                 opened.resolve(.failure(error))
             },
             onClose: { _, error in
                 closeWatch.finish(error)
                 notices.finish()
+                recoveryNotices.finish()
             },
             eventLoopGroup: eventLoopGroup,
-            logger: logger
+            logger: logger,
+            recovery: recovery
         )
+        select.addOnRecoveryCallback { _, event in recoveryNotices.send(event) }
     }
 
     /// Connects and opens the connection with one parameter set (`ConnectionParameters` or
@@ -81,6 +88,9 @@ public final class Connection: Sendable {
     ///   - logger: where the connection logs.
     ///   - rpcTimeout: how long a call waits for the broker before it throws `RPCTimeoutError`,
     ///     in seconds (nil: as long as the connection lives).
+    ///   - recovery: how the connection recovers once lost; on by default (see
+    ///     `RecoveryOptions`): channels, consumers and `Consumer` sequences carry on, and
+    ///     `recoveryEvents` reports the progress. `.disabled` makes a loss final.
     /// - Throws: what prevented the connection (`ProbableAuthenticationError`,
     ///   `ProbableAccessDeniedError`, `StreamLostError`, `AMQPConnectionWorkflowFailed`, ...), or
     ///   `CancellationError` when the task was cancelled (the attempt is then abandoned).
@@ -88,9 +98,10 @@ public final class Connection: Sendable {
         _ parameters: some ConnectionParametersConvertible = ConnectionParameters(),
         eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "hare"),
-        rpcTimeout: Double? = Connection.defaultRPCTimeout
+        rpcTimeout: Double? = Connection.defaultRPCTimeout,
+        recovery: RecoveryOptions = .enabled
     ) async throws -> Connection {
-        try await connect([parameters], eventLoopGroup: eventLoopGroup, logger: logger, rpcTimeout: rpcTimeout)
+        try await connect([parameters], eventLoopGroup: eventLoopGroup, logger: logger, rpcTimeout: rpcTimeout, recovery: recovery)
     }
 
     /// Connects trying each parameter set in order until one opens.
@@ -101,19 +112,22 @@ public final class Connection: Sendable {
     ///   - logger: where the connection logs.
     ///   - rpcTimeout: how long a call waits for the broker before it throws `RPCTimeoutError`,
     ///     in seconds (nil: as long as the connection lives).
+    ///   - recovery: how the connection recovers once lost (on by default; recovery tries the
+    ///     parameter sets in the same order).
     /// - Throws: the error of the only attempt, `AMQPConnectionWorkflowFailed` with every
     ///   attempt's error, or `CancellationError`.
     public static func connect(
         _ parameters: [any ConnectionParametersConvertible],
         eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "hare"),
-        rpcTimeout: Double? = Connection.defaultRPCTimeout
+        rpcTimeout: Double? = Connection.defaultRPCTimeout,
+        recovery: RecoveryOptions = .enabled
     ) async throws -> Connection {
         try Task.checkCancellation()
         let opened = ReplyWaiter<Void>()
         let connection = Connection(
             parameters: parameters, eventLoopGroup: eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton,
-            logger: logger, rpcTimeout: rpcTimeout, opened: opened
+            logger: logger, rpcTimeout: rpcTimeout, recovery: recovery, opened: opened
         )
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -136,6 +150,16 @@ public final class Connection: Sendable {
 
     /// Whether the connection is open.
     public var isOpen: Bool { select.isOpen }
+
+    /// Whether the connection was lost and is recovering.
+    public var isRecovering: Bool { select.isRecovering }
+
+    /// Recovery's progress from now on (started, failed attempts, renamed queues, entities that
+    /// could not come back, succeeded). Each access gives a new stream (keeping at most 1024
+    /// unread events); it ends when the connection closes.
+    public var recoveryEvents: AsyncStream<RecoveryEvent> {
+        recoveryNotices.subscribe()
+    }
 
     /// The limits negotiated with the broker (channel-max, frame-max, heartbeat).
     public var limits: NegotiatedLimits? { select.limits }

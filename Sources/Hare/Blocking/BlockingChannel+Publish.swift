@@ -97,4 +97,9 @@ extension BlockingChannel {
     func didConfirm(_ confirm: PublisherConfirm) {
         for (completion, outcome) in pendingConfirms.confirmed(confirm) { completion.resolve(outcome) }
     }
+
+    /// Recovery began with these publishes unconfirmed (loop only).
+    func confirmsLost(_ lost: [PublishConfirmLost]) {
+        for (completion, outcome) in pendingConfirms.lost(lost) { completion.resolve(outcome) }
+    }
 }

@@ -53,6 +53,7 @@ public final class BlockingChannel: @unchecked Sendable {
             self?.didReturn(returned, properties: properties, body: body)
         }
         selectChannel.addOnCancelCallback { [weak self] _, cancel in self?.consumerCancelledByBroker(cancel) }
+        selectChannel.addOnConfirmsLostCallback { [weak self] _, lost in self?.confirmsLost(lost) }
     }
 
     /// The channel number.

@@ -35,28 +35,41 @@ public final class BlockingConnection: @unchecked Sendable {
     /// - Throws: what the connection workflow reports when it cannot be opened
     ///   (`ProbableAuthenticationError`, `ProbableAccessDeniedError`,
     ///   `AMQPConnectionWorkflowFailed`, ...), or `BlockingCallOnEventLoopError`.
+    /// - Parameters:
+    ///   - parameters: where and how to connect.
+    ///   - logger: where the connection logs.
+    ///   - recovery: how the connection recovers once lost (off by default, as in Pika). While
+    ///     it recovers, calls wait for it per `RecoveryOptions.whileRecovering`, and
+    ///     `processDataEvents` keeps consumers' callbacks coming once it is back.
     public convenience init(
-        _ parameters: some ConnectionParametersConvertible = ConnectionParameters(), logger: Logger = Logger(label: "hare")
+        _ parameters: some ConnectionParametersConvertible = ConnectionParameters(), logger: Logger = Logger(label: "hare"),
+        recovery: RecoveryOptions = .disabled
     ) throws {
-        try self.init([parameters], logger: logger)
+        try self.init([parameters], logger: logger, recovery: recovery)
     }
 
     /// Opens a connection trying each parameter set in order until one connects, and waits
     /// until it is open.
     ///
-    /// - Throws: see `init(_:logger:)`.
-    public convenience init(_ parameters: [any ConnectionParametersConvertible], logger: Logger = Logger(label: "hare")) throws {
-        try self.init(parameters, logger: logger, rpcTimeout: nil)
+    /// - Throws: see `init(_:logger:recovery:)`.
+    public convenience init(
+        _ parameters: [any ConnectionParametersConvertible], logger: Logger = Logger(label: "hare"),
+        recovery: RecoveryOptions = .disabled
+    ) throws {
+        try self.init(parameters, logger: logger, rpcTimeout: nil, recovery: recovery)
     }
 
     /// Opens a connection; `rpcTimeout` replaces the bound of every RPC and confirm wait (for
     /// tests that need a wait to time out).
-    init(_ parameters: [any ConnectionParametersConvertible], logger: Logger, rpcTimeout: Double?) throws {
+    init(
+        _ parameters: [any ConnectionParametersConvertible], logger: Logger, rpcTimeout: Double?,
+        recovery: RecoveryOptions = .disabled
+    ) throws {
         let candidates = parameters.map(\.connectionParameters)
         let opened = Completion<Void>()
         let select = SelectConnection(
             parameters: candidates, onOpen: { _ in opened.resolve(.success(())) },
-            onOpenError: { _, error in opened.resolve(.failure(error)) }, logger: logger
+            onOpenError: { _, error in opened.resolve(.failure(error)) }, logger: logger, recovery: recovery
         )
         selectConnection = select
         core = BlockingCore(

@@ -65,6 +65,14 @@ struct BlockingPendingConfirms {
         }
     }
 
+    /// The connection was lost before these publishes were confirmed: they stop waiting and fail
+    /// with `PublishConfirmLost`.
+    mutating func lost(_ lost: [PublishConfirmLost]) -> [(completion: Completion<Void>, outcome: Result<Void, any Error>)] {
+        lost.compactMap { error in
+            entries.removeValue(forKey: error.sequenceNumber).map { ($0.completion, .failure(error)) }
+        }
+    }
+
     /// The channel closed: every waiting publish, oldest first; none waits afterwards.
     mutating func removeAll() -> [Completion<Void>] {
         defer { entries.removeAll() }

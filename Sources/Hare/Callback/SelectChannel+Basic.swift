@@ -131,6 +131,15 @@ extension SelectChannel {
     /// `whenWritable` without the deferral: `work` may run inside this call. Loop only; for the
     /// async and blocking faces, whose `work` publishes once and never re-arms.
     func whenAcceptingPublishes(_ work: @escaping (Result<Void, any Error>) -> Void) {
+        if awaitsRecovery {
+            connection.whenRecovered("basic.publish") { [self] result in
+                switch result {
+                case .success: whenAcceptingPublishes(work)
+                case .failure(let error): work(.failure(error))
+                }
+            }
+            return
+        }
         guard let handler = connection.handler else {
             work(.failure(ChannelWrongStateError(reason: "basic.publish: the connection is not open")))
             return
@@ -139,6 +148,12 @@ extension SelectChannel {
     }
 
     private func publishOnLoop(_ request: PublishRequest) throws -> UInt64? {
+        if awaitsRecovery {
+            throw ConnectionRecoveringError(
+                reason: "basic.publish: the connection is recovering (whenWritable waits for it)",
+                underlying: connection.recoveryProgress?.lostWith
+            )
+        }
         guard let handler = connection.handler else {
             throw ChannelWrongStateError(reason: "basic.publish: the connection is not open")
         }
@@ -151,6 +166,15 @@ extension SelectChannel {
     ) {
         let method = AMQP.Method.basicGet(AMQP.Basic.Get(queue: queue, noAck: autoAck))
         eventLoop.runOnLoop { [self] in
+            if awaitsRecovery {
+                connection.whenRecovered("basic.get") { [self] result in
+                    switch result {
+                    case .success: basicGet(queue: queue, autoAck: autoAck, callback: callback)
+                    case .failure(let error): callback(.failure(error))
+                    }
+                }
+                return
+            }
             guard let handler = connection.handler else {
                 callback(.failure(ChannelWrongStateError(reason: "basic.get: the connection is not open")))
                 return
@@ -194,6 +218,7 @@ extension SelectChannel {
 
     private func acknowledge(_ method: AMQP.Method) {
         eventLoop.runOnLoop { [self] in
+            guard !dropsAcknowledgement(method) else { return }
             do {
                 guard let handler = connection.handler else {
                     throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
@@ -203,6 +228,14 @@ extension SelectChannel {
                 logger.error("\(method.name) failed", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// While the connection recovers, an ack, nack or reject names a delivery of the lost
+    /// connection, which the broker requeued already: it is dropped, not sent. Loop only.
+    func dropsAcknowledgement(_ method: AMQP.Method) -> Bool {
+        guard awaitsRecovery else { return false }
+        logger.debug("\(method.name) for a delivery of the lost connection is dropped")
+        return true
     }
 
     static func makeConsumerTag() -> String {

@@ -32,6 +32,7 @@ extension SelectChannel: ChannelDelegate {
     }
 
     func channel(_ number: UInt16, consumerCancelledByBroker consumerTag: String) {
+        connection.topology.forgetConsumer(consumerTag, on: number)
         consumers[consumerTag] = nil
         let cancel = AMQP.Basic.Cancel(consumerTag: consumerTag, noWait: true)
         for callback in onCancelCallbacks { callback(self, cancel) }
@@ -41,10 +42,61 @@ extension SelectChannel: ChannelDelegate {
         for callback in onFlowCallbacks { callback(self, flowActive) }
     }
 
-    func channel(_ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64]) {
+    func channel(
+        _ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64], continuation: TagOffsets
+    ) {
+        let waitsForRecovery = connection.handlerLost && status.withLock { status in
+            guard status == .open || status == .recovering else { return false }
+            status = .recovering
+            return true
+        }
+        guard waitsForRecovery else {
+            status.withLock { $0 = .closed }
+            self.consumers.removeAll()
+            connection.channelDidClose(number)
+            for callback in onCloseCallbacks { callback(self, error) }
+            return
+        }
+        // The connection was lost and recovers: the channel keeps its consumers and callbacks
+        // and comes back with the same number. What the broker never confirmed is reported lost.
+        self.continuation = continuation
+        lastConsumer = nil
+        guard !unconfirmed.isEmpty else { return }
+        let reason = (error as? ChannelClosedByConnection).map { "\($0.connectionError)" } ?? "\(error)"
+        let lost = unconfirmed.map { PublishConfirmLost(sequenceNumber: $0, reason: reason) }
+        for callback in onConfirmsLostCallbacks { callback(self, lost) }
+    }
+
+    // MARK: Recovery
+
+    /// Recovery reopened the channel; false when the application closed it meanwhile.
+    func reopened() -> Bool {
+        status.withLock { status in
+            guard status == .recovering else { return false }
+            status = .open
+            return true
+        }
+    }
+
+    /// The channel will not come back (the connection closed for good, the application closed
+    /// it, or it could not be reopened): it closes with `error`.
+    func recoveryEnded(_ error: any Error) {
         status.withLock { $0 = .closed }
-        self.consumers.removeAll()
-        connection.channelDidClose(number)
+        consumers.removeAll()
+        if connection.channels[channelNumber] === self { connection.channelDidClose(channelNumber) }
         for callback in onCloseCallbacks { callback(self, error) }
+    }
+
+    /// Recovery could not restart consumer `consumerTag` (its queue is gone, the filter left it
+    /// out, the broker refused it): the application hears it as a cancel from the broker.
+    func consumerLost(_ consumerTag: String) {
+        guard consumers.removeValue(forKey: consumerTag) != nil else { return }
+        let cancel = AMQP.Basic.Cancel(consumerTag: consumerTag, noWait: true)
+        for callback in onCancelCallbacks { callback(self, cancel) }
+    }
+
+    /// Drops, as `consumerLost`, every consumer recovery does not restart.
+    func dropConsumers(except kept: Set<String>) {
+        for tag in consumers.keys.sorted() where !kept.contains(tag) { consumerLost(tag) }
     }
 }

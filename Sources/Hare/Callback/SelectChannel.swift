@@ -14,7 +14,8 @@ public final class SelectChannel: @unchecked Sendable {
     public let connection: SelectConnection
 
     enum Status: Sendable {
-        case opening, open, closing, closed
+        /// `recovering`: the connection was lost and the channel waits to be reopened.
+        case opening, open, recovering, closing, closed
     }
 
     let status = Guarded(Status.opening)
@@ -32,6 +33,9 @@ public final class SelectChannel: @unchecked Sendable {
     var onCancelCallbacks: [(SelectChannel, AMQP.Basic.Cancel) -> Void] = []
     var onFlowCallbacks: [(SelectChannel, Bool) -> Void] = []
     var ackNackCallback: ((SelectChannel, PublisherConfirm) -> Void)?
+    var onConfirmsLostCallbacks: [(SelectChannel, [PublishConfirmLost]) -> Void] = []
+    /// Where the tags of the channel that recovery reopens start.
+    var continuation = TagOffsets()
 
     init(connection: SelectConnection) {
         self.connection = connection
@@ -41,6 +45,8 @@ public final class SelectChannel: @unchecked Sendable {
     public var channelNumber: UInt16 { numberBox.withLock { $0 } }
     /// Whether the channel is open.
     public var isOpen: Bool { status.withLock { $0 == .open } }
+    /// Whether the channel waits for its connection to recover (see `RecoveryOptions`).
+    public var isRecovering: Bool { status.withLock { $0 == .recovering } }
     /// Whether the channel is closing.
     public var isClosing: Bool { status.withLock { $0 == .closing } }
     /// Whether the channel is closed.
@@ -66,12 +72,17 @@ public final class SelectChannel: @unchecked Sendable {
     /// `ChannelClosedByClient(replyCode, replyText)`.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
         eventLoop.runOnLoop { [self] in
-            let proceed = status.withLock { status -> Bool in
-                guard status == .open || status == .opening else { return false }
-                status = .closing
-                return true
+            let previous = status.withLock { status -> Status in
+                let previous = status
+                if status == .open || status == .opening { status = .closing }
+                return previous
             }
-            guard proceed, let handler = connection.handler else { return }
+            if previous == .recovering {
+                // Nothing to close on the broker: the channel ends here.
+                recoveryEnded(ChannelClosedByClient(replyCode: replyCode, replyText: replyText))
+                return
+            }
+            guard previous == .open || previous == .opening, let handler = connection.handler else { return }
             handler.closeChannel(channelNumber, replyCode: replyCode, replyText: replyText) { _ in }
         }
     }
@@ -94,6 +105,13 @@ public final class SelectChannel: @unchecked Sendable {
         eventLoop.runOnLoop { [self] in onCancelCallbacks.append(callback) }
     }
 
+    /// Adds a callback for publishes whose confirm was outstanding when the connection was lost
+    /// and recovery began: the broker may or may not have them, so republish them for
+    /// at-least-once delivery. They get no `PublisherConfirm`.
+    public func addOnConfirmsLostCallback(_ callback: @escaping (SelectChannel, [PublishConfirmLost]) -> Void) {
+        eventLoop.runOnLoop { [self] in onConfirmsLostCallbacks.append(callback) }
+    }
+
     /// Adds a callback for channel.flow from the broker (true: content may flow).
     public func addOnFlowCallback(_ callback: @escaping (SelectChannel, Bool) -> Void) {
         eventLoop.runOnLoop { [self] in onFlowCallbacks.append(callback) }
@@ -109,11 +127,26 @@ public final class SelectChannel: @unchecked Sendable {
 
     // MARK: Plumbing for the method extensions
 
+    /// The channel or its connection is recovering: calls wait for it (or fail, per
+    /// `RecoveryOptions.whileRecovering`). Loop only.
+    var awaitsRecovery: Bool {
+        status.withLock { $0 == .recovering } || connection.status.withLock { $0 == .recovering }
+    }
+
     /// Sends a synchronous method and hands the typed reply to `callback` on the loop.
     func call<Reply: AMQPMethodProtocol>(
         _ method: AMQP.Method, as reply: Reply.Type, callback: ((Result<Reply, any Error>) -> Void)?
     ) {
         eventLoop.runOnLoop { [self] in
+            if awaitsRecovery {
+                connection.whenRecovered(method.name) { [self] result in
+                    switch result {
+                    case .success: call(method, as: reply, callback: callback)
+                    case .failure(let error): callback?(.failure(error))
+                    }
+                }
+                return
+            }
             guard let handler = connection.handler else {
                 callback?(.failure(ChannelWrongStateError(reason: "\(method.name): the connection is not open")))
                 return
@@ -121,6 +154,7 @@ public final class SelectChannel: @unchecked Sendable {
             handler.rpc(method, channel: channelNumber) { [self] result in
                 switch result {
                 case .success(.method(let answer)):
+                    connection.topology.record(method, reply: answer, channel: channelNumber)
                     if let typed = answer.payload as? Reply {
                         callback?(.success(typed))
                     } else {
@@ -141,11 +175,22 @@ public final class SelectChannel: @unchecked Sendable {
     /// Sends an asynchronous method (a no-wait variant); an error goes to `callback`, or is logged.
     func sendNoWait(_ method: AMQP.Method, failure: ((any Error) -> Void)?) {
         eventLoop.runOnLoop { [self] in
+            if awaitsRecovery {
+                connection.whenRecovered(method.name) { [self] result in
+                    switch result {
+                    case .success: sendNoWait(method, failure: failure)
+                    case .failure(let error):
+                        if let failure { failure(error) } else { logger.error("\(method.name) failed", metadata: ["error": "\(error)"]) }
+                    }
+                }
+                return
+            }
             do {
                 guard let handler = connection.handler else {
                     throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
                 }
                 try handler.send(method, channel: channelNumber)
+                connection.topology.record(method, reply: nil, channel: channelNumber)
             } catch {
                 if let failure { failure(error) } else {
                     logger.error("\(method.name) failed", metadata: ["error": "\(error)"])

@@ -26,7 +26,7 @@ public final class SelectConnection: @unchecked Sendable {
     private static let nextConnectionID = Atomic<Int>(0)
 
     enum Status: Sendable {
-        case opening, open, closing, closed
+        case opening, open, recovering, closing, closed
     }
 
     let status = Guarded(Status.opening)
@@ -39,6 +39,15 @@ public final class SelectConnection: @unchecked Sendable {
     var onBlockedCallbacks: [(SelectConnection, AMQP.Connection.Blocked) -> Void] = []
     var onUnblockedCallbacks: [(SelectConnection, AMQP.Connection.Unblocked) -> Void] = []
     var workflow: ConnectionWorkflow?
+    /// How the connection recovers when it is lost.
+    let recovery: RecoveryOptions
+    /// The parameter sets it connects with (recovery tries them again).
+    var candidates: [ConnectionParameters] = []
+    /// What the application declared, for recovery (loop only).
+    var topology = TopologyRecorder()
+    var onRecoveryCallbacks: [(SelectConnection, RecoveryEvent) -> Void] = []
+    /// The recovery under way (loop only).
+    var recoveryProgress: RecoveryProgress?
     /// What the handshake learned, readable from any thread.
     let negotiated = Guarded<(limits: NegotiatedLimits?, serverProperties: FieldTable)>((nil, FieldTable()))
 
@@ -53,29 +62,36 @@ public final class SelectConnection: @unchecked Sendable {
     ///   - eventLoopGroup: an existing NIO group to run on (Pika's external-loop adapters);
     ///     by default the connection gets a loop thread of its own.
     ///   - logger: where the connection logs.
+    ///   - recovery: whether and how the connection recovers by itself once lost (off by
+    ///     default, as in Pika; see `RecoveryOptions`). While it recovers, `onClose` is not
+    ///     called; the recovery callbacks (`addOnRecoveryCallback`) report its progress.
     public convenience init(
         parameters: some ConnectionParametersConvertible = ConnectionParameters(),
         onOpen: ((SelectConnection) -> Void)? = nil,
         onOpenError: ((SelectConnection, any Error) -> Void)? = nil,
         onClose: ((SelectConnection, any Error) -> Void)? = nil,
         eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "hare")
+        logger: Logger = Logger(label: "hare"),
+        recovery: RecoveryOptions = .disabled
     ) {
         self.init(
             parameters: [parameters], onOpen: onOpen, onOpenError: onOpenError, onClose: onClose,
-            eventLoopGroup: eventLoopGroup, logger: logger
+            eventLoopGroup: eventLoopGroup, logger: logger, recovery: recovery
         )
     }
 
-    /// Opens a connection trying each parameter set in order until one connects.
+    /// Opens a connection trying each parameter set in order until one connects (recovery
+    /// tries them in the same order).
     public init(
         parameters: [any ConnectionParametersConvertible],
         onOpen: ((SelectConnection) -> Void)? = nil,
         onOpenError: ((SelectConnection, any Error) -> Void)? = nil,
         onClose: ((SelectConnection, any Error) -> Void)? = nil,
         eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "hare")
+        logger: Logger = Logger(label: "hare"),
+        recovery: RecoveryOptions = .disabled
     ) {
+        self.recovery = recovery
         ioloop = eventLoopGroup.map { IOLoop(eventLoop: $0.next()) } ?? IOLoop()
         var logger = logger
         logger[metadataKey: "amqp.connection"] = "\(Self.nextConnectionID.add(1, ordering: .relaxed).newValue)"
@@ -90,6 +106,8 @@ public final class SelectConnection: @unchecked Sendable {
 
     /// Whether the connection is open.
     public var isOpen: Bool { status.withLock { $0 == .open } }
+    /// Whether the connection was lost and is recovering (see `RecoveryOptions`).
+    public var isRecovering: Bool { status.withLock { $0 == .recovering } }
     /// Whether the connection is closing.
     public var isClosing: Bool { status.withLock { $0 == .closing } }
     /// Whether the connection is closed (or failed to open).
@@ -120,6 +138,15 @@ public final class SelectConnection: @unchecked Sendable {
                     logger.error("cannot open a channel", metadata: ["error": "\(error)"])
                 }
             }
+            if status.withLock({ $0 == .recovering }) {
+                whenRecovered("channel.open") { [self] result in
+                    switch result {
+                    case .success: self.channel(channelNumber: channelNumber, onOpen: onOpen, onOpenError: onOpenError)
+                    case .failure(let error): failed(error)
+                    }
+                }
+                return
+            }
             guard let handler, status.withLock({ $0 == .open }) else {
                 failed(ConnectionWrongStateError(reason: "a channel needs an open connection"))
                 return
@@ -144,16 +171,18 @@ public final class SelectConnection: @unchecked Sendable {
     /// way is abandoned, no more are made, and `onOpenError` receives `ConnectionOpenAborted`.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
         ioloop.eventLoop.runOnLoop { [self] in
-            let proceed = status.withLock { status -> Bool in
-                switch status {
-                case .opening, .open:
-                    status = .closing
-                    return true
-                case .closing, .closed:
-                    return false
-                }
+            let previous = status.withLock { status -> Status in
+                let previous = status
+                if status != .closing, status != .closed { status = .closing }
+                return previous
             }
-            guard proceed else { return }
+            switch previous {
+            case .closing, .closed: return
+            case .recovering where handler == nil:
+                abandonRecovery(ConnectionClosedByClient(replyCode: replyCode, replyText: replyText))
+                return
+            case .opening, .open, .recovering: break
+            }
             if let handler {
                 handler.close(replyCode: replyCode, replyText: replyText)
             } else {
@@ -172,6 +201,12 @@ public final class SelectConnection: @unchecked Sendable {
     /// Adds a callback for when the connection cannot be opened.
     public func addOnOpenErrorCallback(_ callback: @escaping (SelectConnection, any Error) -> Void) {
         ioloop.eventLoop.runOnLoop { [self] in onOpenErrorCallbacks.append(callback) }
+    }
+
+    /// Adds a callback for recovery's progress: started, each failed attempt, renamed queues,
+    /// entities that could not be redeclared, succeeded.
+    public func addOnRecoveryCallback(_ callback: @escaping (SelectConnection, RecoveryEvent) -> Void) {
+        ioloop.eventLoop.runOnLoop { [self] in onRecoveryCallbacks.append(callback) }
     }
 
     /// Adds a callback for when the open connection closes.

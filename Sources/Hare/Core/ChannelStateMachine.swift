@@ -71,7 +71,7 @@ struct ChannelStateMachine<Pending> {
     private var queue: [Queued] = []
     private var queueHead = 0
     private var content = ContentAssembler()
-    private(set) var confirms = ConfirmTracker()
+    private(set) var confirms: ConfirmTracker
     /// Confirm mode was asked for (sequence numbers are handed out from then on).
     private(set) var confirmMode = false
     /// Consumer tags and whether each acks automatically.
@@ -87,8 +87,22 @@ struct ChannelStateMachine<Pending> {
     /// Whether the broker lets content flow (channel.flow).
     private(set) var flowActive = true
 
-    init(channelNumber: UInt16) {
+    /// Where the tags of a channel reopened by recovery start (zero for a new channel).
+    let tagOffsets: TagOffsets
+    /// The highest delivery tag handed to the application so far (in its numbering).
+    private(set) var highestDeliveryTag: UInt64
+
+    init(channelNumber: UInt16, continuing tagOffsets: TagOffsets = TagOffsets()) {
         self.channelNumber = channelNumber
+        self.tagOffsets = tagOffsets
+        highestDeliveryTag = tagOffsets.delivery
+        confirms = ConfirmTracker(after: tagOffsets.publish)
+    }
+
+    /// Where the tags of a channel that replaces this one after a recovery start, so the
+    /// application never sees a delivery tag or publish sequence number twice on one channel.
+    var continuation: TagOffsets {
+        TagOffsets(delivery: highestDeliveryTag, publish: confirms.nextSequenceNumber - 1)
     }
 
     // MARK: Requests from the application
@@ -144,9 +158,34 @@ struct ChannelStateMachine<Pending> {
     }
 
     /// basic.ack, basic.nack and basic.reject: never queued, refused once the channel closes.
-    mutating func acknowledge(_ method: AMQP.Method) -> Result<AMQP.Method, ChannelWrongStateError> {
+    /// The tag is the application's; `.success(nil)` means it names a delivery of the
+    /// connection a recovery replaced, which the broker has requeued already: nothing is sent.
+    mutating func acknowledge(_ method: AMQP.Method) -> Result<AMQP.Method?, ChannelWrongStateError> {
         if let error = refusal(for: method.name) { return .failure(error) }
-        return .success(method)
+        let offset = tagOffsets.delivery
+        guard offset > 0 else { return .success(method) }
+        switch method {
+        case .basicAck(var ack):
+            guard let tag = Self.wireTag(ack.deliveryTag, multiple: ack.multiple, offset: offset) else { return .success(nil) }
+            ack.deliveryTag = tag
+            return .success(.basicAck(ack))
+        case .basicNack(var nack):
+            guard let tag = Self.wireTag(nack.deliveryTag, multiple: nack.multiple, offset: offset) else { return .success(nil) }
+            nack.deliveryTag = tag
+            return .success(.basicNack(nack))
+        case .basicReject(var reject):
+            guard let tag = Self.wireTag(reject.deliveryTag, multiple: false, offset: offset) else { return .success(nil) }
+            reject.deliveryTag = tag
+            return .success(.basicReject(reject))
+        default:
+            return .success(method)
+        }
+    }
+
+    /// The broker's tag for the application's `tag`, or nil when it belongs to a lost connection.
+    private static func wireTag(_ tag: UInt64, multiple: Bool, offset: UInt64) -> UInt64? {
+        if tag == 0, multiple { return 0 }  // everything outstanding
+        return tag > offset ? tag - offset : nil
     }
 
     /// A publish: `.success(request)` when it goes out now (numbered in confirm mode),
@@ -226,21 +265,23 @@ struct ChannelStateMachine<Pending> {
             guard let pending = opening else { return .none }
             opening = nil
             return .succeed(pending, .method(.channelOpenOk(openOk)))
-        case .basicDeliver(let deliver):
+        case .basicDeliver(var deliver):
+            deliver.deliveryTag &+= tagOffsets.delivery
+            highestDeliveryTag = deliver.deliveryTag
             return startContent(.deliver(deliver))
         case .basicReturn(let returned):
             return startContent(.returned(returned))
-        case .basicGetOk(let getOk):
+        case .basicGetOk(var getOk):
             guard let inFlight, case .basicGet = inFlight.method else {
                 return unexpected(method)
             }
+            getOk.deliveryTag &+= tagOffsets.delivery
+            highestDeliveryTag = getOk.deliveryTag
             return startContent(.getOk(getOk))
         case .basicAck(let ack) where confirmMode:
-            let tags = confirms.confirm(deliveryTag: ack.deliveryTag, multiple: ack.multiple)
-            return .confirm(ConfirmEvent(ack: true, deliveryTag: ack.deliveryTag, multiple: ack.multiple, resolvedTags: tags))
+            return confirmed(ack: true, deliveryTag: ack.deliveryTag, multiple: ack.multiple)
         case .basicNack(let nack) where confirmMode:
-            let tags = confirms.confirm(deliveryTag: nack.deliveryTag, multiple: nack.multiple)
-            return .confirm(ConfirmEvent(ack: false, deliveryTag: nack.deliveryTag, multiple: nack.multiple, resolvedTags: tags))
+            return confirmed(ack: false, deliveryTag: nack.deliveryTag, multiple: nack.multiple)
         case .basicCancel(let cancel):
             // The broker sends nothing more to a consumer it cancelled.
             consumers[cancel.consumerTag] = nil
@@ -251,6 +292,13 @@ struct ChannelStateMachine<Pending> {
         default:
             return completeRPC(with: method)
         }
+    }
+
+    /// A publisher confirm, its tag moved into the application's numbering.
+    private mutating func confirmed(ack: Bool, deliveryTag: UInt64, multiple: Bool) -> Action {
+        let tag = deliveryTag == 0 && multiple ? 0 : deliveryTag &+ tagOffsets.publish
+        let tags = confirms.confirm(deliveryTag: tag, multiple: multiple)
+        return .confirm(ConfirmEvent(ack: ack, deliveryTag: tag, multiple: multiple, resolvedTags: tags))
     }
 
     mutating func received(_ header: AMQPContentHeader) -> Action {

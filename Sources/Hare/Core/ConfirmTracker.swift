@@ -2,11 +2,17 @@
 /// broker acks) and tracks which are still unconfirmed, so an ack or nack with `multiple`
 /// resolves exactly the tags it covers.
 struct ConfirmTracker {
-    /// The sequence number of the next publish (the first is 1).
-    private(set) var nextSequenceNumber: UInt64 = 1
+    /// The sequence number of the next publish (the first is 1, or one past a recovered
+    /// channel's last).
+    private(set) var nextSequenceNumber: UInt64
     /// Unconfirmed tags in ascending order; `head` skips the confirmed prefix.
     private var outstanding: [UInt64] = []
     private var head = 0
+
+    /// A tracker whose first publish is `last + 1`.
+    init(after last: UInt64 = 0) {
+        nextSequenceNumber = last + 1
+    }
 
     /// How many publishes wait for their confirm.
     var unconfirmedCount: Int { outstanding.count - head }

@@ -22,7 +22,8 @@ extension AMQPConnectionHandler {
                 // Its consumer was cancelled while the message was on its way: requeue it for
                 // another consumer rather than leave it unacknowledged.
                 logger.debug("requeueing a delivery for cancelled consumer '\(deliver.consumerTag)' on channel \(number)")
-                write(method: .basicReject(AMQP.Basic.Reject(deliveryTag: deliver.deliveryTag, requeue: true)), channel: number)
+                let reject = AMQP.Method.basicReject(AMQP.Basic.Reject(deliveryTag: deliver.deliveryTag, requeue: true))
+                if case .success(let wire?) = slot.machine.acknowledge(reject) { write(method: wire, channel: number) }
             } else if autoAck == nil {
                 logger.warning("a delivery for unknown consumer '\(deliver.consumerTag)' on channel \(number) is dropped")
             }
@@ -47,7 +48,9 @@ extension AMQPConnectionHandler {
             }
             if channels[number] === slot { channels[number] = nil }
             for completion in failed { completion(.failure(error)) }
-            slot.delegate?.channel(number, didCloseWith: error, consumers: consumers, unconfirmed: unconfirmed)
+            slot.delegate?.channel(
+                number, didCloseWith: error, consumers: consumers, unconfirmed: unconfirmed, continuation: slot.machine.continuation
+            )
             closeWaiter?(.success(.method(.channelCloseOk(AMQP.Channel.CloseOk()))))
         case .connectionError(let code, let reason):
             logger.error("protocol violation on channel \(number): \(reason)")

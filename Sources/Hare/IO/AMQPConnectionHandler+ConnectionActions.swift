@@ -54,6 +54,7 @@ extension AMQPConnectionHandler {
     func shutdown(_ error: any AMQPConnectionError) {
         guard finalError == nil else { return }
         finalError = error
+        events.closing(error)
         heartbeatTask?.cancel()
         heartbeatTask = nil
         blockedTimer?.cancel()

@@ -4,7 +4,11 @@ import NIOCore
 /// The requests the faces make. Call them on the connection's event loop only.
 extension AMQPConnectionHandler {
     /// Opens a channel with `number` (or the lowest free one); `completion` gets its number.
-    func openChannel(number: UInt16?, delegate: any ChannelDelegate, completion: @escaping (Result<UInt16, any Error>) -> Void) {
+    /// A channel reopened by recovery passes its predecessor's `continuation`.
+    func openChannel(
+        number: UInt16?, delegate: any ChannelDelegate, continuing offsets: TagOffsets = TagOffsets(),
+        completion: @escaping (Result<UInt16, any Error>) -> Void
+    ) {
         guard finalError == nil, machine.isOpen, let limits else {
             completion(.failure(ConnectionWrongStateError(reason: "a channel needs an open connection")))
             return
@@ -23,7 +27,7 @@ extension AMQPConnectionHandler {
             }
             chosen = free
         }
-        let slot = ChannelSlot(number: chosen, delegate: delegate)
+        let slot = ChannelSlot(number: chosen, delegate: delegate, continuing: offsets)
         channels[chosen] = slot
         let action = slot.machine.open { result in
             completion(result.map { _ in chosen })
@@ -51,11 +55,15 @@ extension AMQPConnectionHandler {
         perform(action, on: number, slot: slot)
     }
 
-    /// basic.ack, basic.nack, basic.reject: written at once.
+    /// basic.ack, basic.nack, basic.reject: written at once, unless the tag belongs to the
+    /// connection a recovery replaced (the broker requeued that delivery already).
     func acknowledge(_ method: AMQP.Method, channel number: UInt16) throws {
         guard let slot = openChannel(number) else { throw closedChannel(number, method.name) }
-        let method = try slot.machine.acknowledge(method).get()
-        write(method: method, channel: number)
+        guard let wire = try slot.machine.acknowledge(method).get() else {
+            logger.debug("\(method.name) for a delivery of the lost connection is dropped", metadata: ["channel": "\(number)"])
+            return
+        }
+        write(method: wire, channel: number)
     }
 
     /// A publish; returns its sequence number in confirm mode.

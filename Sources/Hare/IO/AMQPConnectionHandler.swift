@@ -16,6 +16,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Connection-level events for the face.
     struct Events {
         var opened: (NegotiatedLimits) -> Void = { _ in }
+        /// The connection is ending with this error; called before its channels are told.
+        var closing: (any AMQPConnectionError) -> Void = { _ in }
         var closed: (any AMQPConnectionError) -> Void = { _ in }
         var blocked: (String) -> Void = { _ in }
         var unblocked: () -> Void = {}

@@ -14,8 +14,10 @@ protocol ChannelDelegate: AnyObject {
     /// The broker paused or resumed content flow.
     func channel(_ number: UInt16, flowActive: Bool)
     /// The channel closed; `consumers` were its consumers, `unconfirmed` its publishes still
-    /// waiting for a confirm.
-    func channel(_ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64])
+    /// waiting for a confirm, and `continuation` where a replacement's tags start.
+    func channel(
+        _ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64], continuation: TagOffsets
+    )
 }
 
 /// How a synchronous request completes; called on the event loop.

@@ -6,8 +6,8 @@ final class ChannelSlot {
     @exclusivity(unchecked) var machine: ChannelStateMachine<RPCCompletion>
     weak var delegate: (any ChannelDelegate)?
 
-    init(number: UInt16, delegate: any ChannelDelegate) {
-        machine = ChannelStateMachine(channelNumber: number)
+    init(number: UInt16, delegate: any ChannelDelegate, continuing offsets: TagOffsets = TagOffsets()) {
+        machine = ChannelStateMachine(channelNumber: number, continuing: offsets)
         self.delegate = delegate
     }
 }

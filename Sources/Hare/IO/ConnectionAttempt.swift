@@ -103,6 +103,7 @@ final class ConnectionAttempt {
         self.handler = handler
         prepare(handler)
         let faceOpened = handler.events.opened
+        let faceClosing = handler.events.closing
         let faceClosed = handler.events.closed
         handler.events.opened = { [self] limits in
             guard !settled else { return }
@@ -110,9 +111,12 @@ final class ConnectionAttempt {
             stackTimer?.cancel()
             faceOpened(limits)
             handler.events.opened = faceOpened
+            handler.events.closing = faceClosing
             handler.events.closed = faceClosed
             promise.succeed(handler)
         }
+        // Until it opens, its end is the attempt's failure, not the face's.
+        handler.events.closing = { _ in }
         handler.events.closed = { [self] error in fail(error) }
     }
 
@@ -125,7 +129,8 @@ final class ConnectionAttempt {
     }
 
     private func makeHandler() -> AMQPConnectionHandler {
-        let credentials = parameters.credentials
+        // Asked on every attempt: a token may have expired since the last one.
+        let credentials = parameters.credentialsProvider?() ?? parameters.credentials
         let configuration = ConnectionConfiguration(
             virtualHost: parameters.virtualHost,
             locale: parameters.locale,

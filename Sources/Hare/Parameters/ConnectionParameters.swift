@@ -20,6 +20,10 @@ public struct ConnectionParameters: ConnectionParametersConvertible, Sendable {
     public var virtualHost: String
     /// The credentials for the SASL handshake.
     public var credentials: any AMQPCredentials
+    /// Where fresh credentials come from, asked before every connection attempt (the first
+    /// connect, its retries, and every recovery attempt), for tokens that expire; when nil,
+    /// `credentials` is used. Called on the connection's loop: it must not block.
+    public var credentialsProvider: (@Sendable () -> any AMQPCredentials)?
     /// The most channels the client wants (negotiated down to the broker's limit); 1...65535.
     public var channelMax: UInt16
     /// The largest frame the client wants, in bytes (negotiated down to the broker's limit).

@@ -143,7 +143,9 @@ final class RecordingChannelDelegate: ChannelDelegate {
     func channel(_ number: UInt16, didConfirm confirm: ConfirmEvent) { confirms.append(confirm) }
     func channel(_ number: UInt16, consumerCancelledByBroker consumerTag: String) { cancelled.append(consumerTag) }
     func channel(_ number: UInt16, flowActive: Bool) { flows.append(flowActive) }
-    func channel(_ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64]) {
+    func channel(
+        _ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64], continuation: TagOffsets
+    ) {
         closes.append(error)
     }
 }

@@ -1,0 +1,163 @@
+import AMQPProtocol
+
+/// What a connection declared, so recovery can declare it again: exchanges, queues, bindings
+/// and consumers in the order they were made, and each channel's qos, confirm and transaction
+/// modes. Fed with each method once the broker accepted it; entities the application deleted
+/// are forgotten (and with them what depended on them). Pure state: no I/O.
+struct TopologyRecorder {
+    /// A channel's modes, re-applied when it is reopened.
+    struct ChannelSettings: Equatable {
+        /// The last basic.qos per scope (global and per consumer), in the order applied.
+        var qos: [AMQP.Basic.Qos] = []
+        var confirmMode = false
+        var transactional = false
+    }
+
+    private(set) var exchanges: [RecordedExchange] = []
+    private(set) var queues: [RecordedQueue] = []
+    private(set) var bindings: [RecordedBinding] = []
+    private(set) var consumers: [RecordedConsumer] = []
+    private var settings: [UInt16: ChannelSettings] = [:]
+
+    /// The modes to re-apply on channel `number`.
+    func settings(of number: UInt16) -> ChannelSettings {
+        settings[number] ?? ChannelSettings()
+    }
+
+    /// The consumers of channel `number`, in the order they were started.
+    func consumers(on number: UInt16) -> [RecordedConsumer] {
+        consumers.filter { $0.channelNumber == number }
+    }
+
+    /// Records `method`, sent on channel `number`, which the broker accepted with `reply` (nil
+    /// for a no-wait method).
+    mutating func record(_ method: AMQP.Method, reply: AMQP.Method?, channel number: UInt16) {
+        switch method {
+        case .exchangeDeclare(let declare) where !declare.passive && Self.isRecordable(exchange: declare.exchange):
+            let exchange = RecordedExchange(
+                name: declare.exchange, type: declare.type, durable: declare.durable, autoDelete: declare.autoDelete,
+                internal: declare.internal, arguments: declare.arguments
+            )
+            exchanges.removeAll { $0.name == exchange.name }
+            exchanges.append(exchange)
+        case .exchangeDelete(let delete):
+            forgetExchange(delete.exchange)
+        case .queueDeclare(let declare) where !declare.passive:
+            var name = declare.queue
+            if case .queueDeclareOk(let ok)? = reply { name = ok.queue }
+            guard !name.isEmpty else { return }  // a no-wait server-named queue: its name is unknown
+            let queue = RecordedQueue(
+                name: name, serverNamed: declare.queue.isEmpty, durable: declare.durable, exclusive: declare.exclusive,
+                autoDelete: declare.autoDelete, arguments: declare.arguments
+            )
+            queues.removeAll { $0.name == name }
+            queues.append(queue)
+        case .queueDelete(let delete):
+            forgetQueue(delete.queue)
+        case .queueBind(let bind):
+            addBinding(RecordedBinding(
+                source: bind.exchange, destination: .queue(bind.queue), routingKey: bind.routingKey, arguments: bind.arguments
+            ))
+        case .queueUnbind(let unbind):
+            removeBinding(RecordedBinding(
+                source: unbind.exchange, destination: .queue(unbind.queue), routingKey: unbind.routingKey, arguments: unbind.arguments
+            ))
+        case .exchangeBind(let bind):
+            addBinding(RecordedBinding(
+                source: bind.source, destination: .exchange(bind.destination), routingKey: bind.routingKey, arguments: bind.arguments
+            ))
+        case .exchangeUnbind(let unbind):
+            removeBinding(RecordedBinding(
+                source: unbind.source, destination: .exchange(unbind.destination), routingKey: unbind.routingKey,
+                arguments: unbind.arguments
+            ))
+        case .basicConsume(let consume):
+            var tag = consume.consumerTag
+            if case .basicConsumeOk(let ok)? = reply { tag = ok.consumerTag }
+            guard !tag.isEmpty else { return }
+            consumers.removeAll { $0.channelNumber == number && $0.consumerTag == tag }
+            consumers.append(RecordedConsumer(
+                consumerTag: tag, queue: consume.queue, channelNumber: number, autoAck: consume.noAck,
+                exclusive: consume.exclusive, arguments: consume.arguments
+            ))
+        case .basicCancel(let cancel):
+            forgetConsumer(cancel.consumerTag, on: number, cancelledByApplication: true)
+        case .basicQos(let qos):
+            var channel = settings[number] ?? ChannelSettings()
+            channel.qos.removeAll { $0.global == qos.global }
+            channel.qos.append(qos)
+            settings[number] = channel
+        case .confirmSelect:
+            settings[number, default: ChannelSettings()].confirmMode = true
+        case .txSelect:
+            settings[number, default: ChannelSettings()].transactional = true
+        default:
+            break
+        }
+    }
+
+    /// The broker cancelled a consumer, or recovery could not restart it.
+    mutating func forgetConsumer(_ tag: String, on number: UInt16) {
+        forgetConsumer(tag, on: number, cancelledByApplication: false)
+    }
+
+    /// Channel `number` closed: its consumers and modes go with it.
+    mutating func channelClosed(_ number: UInt16) {
+        settings[number] = nil
+        consumers.removeAll { $0.channelNumber == number }
+    }
+
+    /// A server-named queue came back as `new`: its bindings and consumers follow it.
+    mutating func renameQueue(_ old: String, to new: String) {
+        guard old != new else { return }
+        queues.removeAll { $0.name == new }
+        for index in queues.indices where queues[index].name == old { queues[index].name = new }
+        for index in bindings.indices where bindings[index].destination == .queue(old) {
+            bindings[index].destination = .queue(new)
+        }
+        for index in consumers.indices where consumers[index].queue == old { consumers[index].queue = new }
+    }
+
+    /// Forgets a queue, its bindings and its consumers (deleted, or gone at recovery).
+    mutating func forgetQueue(_ name: String) {
+        queues.removeAll { $0.name == name }
+        bindings.removeAll { $0.destination == .queue(name) }
+        consumers.removeAll { $0.queue == name }
+    }
+
+    // MARK: Internals
+
+    /// The default exchange and the `amq.` ones are the broker's own: never redeclared.
+    private static func isRecordable(exchange name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix("amq.")
+    }
+
+    private mutating func forgetExchange(_ name: String) {
+        exchanges.removeAll { $0.name == name }
+        bindings.removeAll { $0.source == name || $0.destination == .exchange(name) }
+    }
+
+    private mutating func addBinding(_ binding: RecordedBinding) {
+        guard !bindings.contains(binding) else { return }
+        bindings.append(binding)
+    }
+
+    private mutating func removeBinding(_ binding: RecordedBinding) {
+        bindings.removeAll { $0 == binding }
+        // An auto-delete exchange goes once its last binding as a source goes.
+        if let exchange = exchanges.first(where: { $0.name == binding.source }), exchange.autoDelete,
+           !bindings.contains(where: { $0.source == binding.source }) {
+            forgetExchange(binding.source)
+        }
+    }
+
+    private mutating func forgetConsumer(_ tag: String, on number: UInt16, cancelledByApplication: Bool) {
+        guard let index = consumers.firstIndex(where: { $0.channelNumber == number && $0.consumerTag == tag }) else { return }
+        let consumer = consumers.remove(at: index)
+        // An auto-delete queue goes once its last consumer is cancelled.
+        if cancelledByApplication, let queue = queues.first(where: { $0.name == consumer.queue }), queue.autoDelete,
+           !consumers.contains(where: { $0.queue == consumer.queue }) {
+            forgetQueue(consumer.queue)
+        }
+    }
+}
