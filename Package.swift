@@ -182,10 +182,16 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .target(
+            name: "HareTestSupport",
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Tests/HareTestSupport"
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Hare",
+                "HareTestSupport",
                 "HarePerf",
                 "AMQPProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -200,6 +206,7 @@ let package = Package(
             name: "ResilienceTests",
             dependencies: [
                 "Hare",
+                "HareTestSupport",
                 "AMQPProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,6 +2,7 @@ import AMQPProtocol
 @testable import Hare
 import NIOCore
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// The async face under the uses that once hung or trapped: a consumer whose loop awaits the

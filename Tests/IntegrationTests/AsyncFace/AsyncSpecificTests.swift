@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// What only the async/await face promises: confirm windows, errors from `publish`,

@@ -1,4 +1,5 @@
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// Confirms, returns, broker cancels and large bodies through the blocking face.

@@ -1,4 +1,5 @@
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// Interop with Pika (scripts/pika-peer.py) through the blocking face.

@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 
 @testable import Hare
+import HareTestSupport
 
 extension Integration {
     /// The blocking face's server information, the generator's waiting count, and how it

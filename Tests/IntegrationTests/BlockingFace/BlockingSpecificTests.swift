@@ -3,6 +3,7 @@ import Dispatch
 import Hare
 import NIOCore
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// What only the blocking face promises: the loop keeps the connection alive while the

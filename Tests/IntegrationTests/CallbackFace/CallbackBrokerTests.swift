@@ -1,4 +1,5 @@
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// What the broker does to a connection, through the callback face. Some of these disturb the

@@ -1,4 +1,5 @@
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// Every channel method through SelectConnection / SelectChannel.

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Hare
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// What only the callback face has: update-secret with its callback, and the no-wait

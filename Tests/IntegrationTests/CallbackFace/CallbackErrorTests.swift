@@ -1,5 +1,6 @@
 import Hare
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// Broker refusals through the callback face.

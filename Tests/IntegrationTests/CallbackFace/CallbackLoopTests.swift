@@ -3,6 +3,7 @@ import Dispatch
 import Hare
 import NIOCore
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// What only the callback face promises: callbacks run on the loop, in the order the calls

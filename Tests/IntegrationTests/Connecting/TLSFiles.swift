@@ -1,3 +1,5 @@
+import HareTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,5 +1,6 @@
 import Hare
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// TLS through swift-nio-ssl against the broker's TLS listener (127.0.0.1:5671, certificates

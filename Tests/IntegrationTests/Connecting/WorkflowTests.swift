@@ -3,6 +3,8 @@ import NIOCore
 import NIOPosix
 import Testing
 
+import HareTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

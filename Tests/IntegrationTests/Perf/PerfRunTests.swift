@@ -1,6 +1,7 @@
 import Hare
 import HarePerf
 import Testing
+import HareTestSupport
 
 extension Integration {
     /// `hare perf` runs against the real broker: counts, confirms, acks, latency, stopping.

@@ -2,6 +2,8 @@ import AMQPProtocol
 import Hare
 import Testing
 
+import HareTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -2,6 +2,7 @@ import AMQPProtocol
 import Hare
 import NIOCore
 import Testing
+import HareTestSupport
 
 /// Every channel method against the broker, face-independent: each scenario opens its own
 /// connection, uses uniquely named queues and exchanges, and removes what it declared.

@@ -2,6 +2,7 @@ import AMQPProtocol
 import Hare
 import NIOCore
 import Testing
+import HareTestSupport
 
 /// Publisher confirms, returns, broker-side consumer cancels and large bodies.
 enum DeliveryScenarios {

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Hare
 import Testing
+import HareTestSupport
 
 /// How broker refusals reach the application: channel errors, connection errors, and the
 /// handshake's authentication and access errors.

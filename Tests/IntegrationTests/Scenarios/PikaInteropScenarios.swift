@@ -2,6 +2,7 @@ import AMQPProtocol
 import Hare
 import NIOCore
 import Testing
+import HareTestSupport
 
 /// Interop with Pika, a client nobody on Hare wrote: every property and every field type, both
 /// ways. Pika's own rules decide the expected values (read from its field-table codec):

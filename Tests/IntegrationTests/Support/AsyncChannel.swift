@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Hare
 import NIOCore
+import HareTestSupport
 
 /// A `Hare.Channel` behind the scenario protocol: every call is bounded by a timeout; close,
 /// return, confirm and broker-cancel events feed mailboxes.

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Hare
 import Testing
+import HareTestSupport
 
 /// The async/await face (`Connection` / `Channel`) behind the scenario protocols.
 enum AsyncFace: TestFace {
@@ -8,25 +9,6 @@ enum AsyncFace: TestFace {
 
     static func connect(_ parameters: ConnectionParameters, timeout: Double) async throws -> AsyncConnection {
         try await AsyncConnection.open(parameters, timeout: timeout)
-    }
-}
-
-/// Runs `body`, failing with `TestTimeout` when it takes longer than `seconds` (the body's task
-/// is cancelled then).
-func withTimeout<T: Sendable>(
-    _ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw TestTimeout(what: what, seconds: seconds)
-        }
-        return value
     }
 }
 

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import NIOCore
 import Hare
+import HareTestSupport
 
 /// A `BlockingChannel` behind the scenario protocol. Every call runs on the connection's worker
 /// thread. In confirm mode each publish waits for its confirm (as Pika's blocking publish

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Hare
 import Testing
+import HareTestSupport
 
 /// The blocking face (`BlockingConnection` / `BlockingChannel`) behind the scenario protocols.
 /// Each connection gets a thread of its own (a script's main thread, in effect): every blocking

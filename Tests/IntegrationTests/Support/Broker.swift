@@ -1,6 +1,8 @@
 import AMQPProtocol
 import Hare
 
+import HareTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

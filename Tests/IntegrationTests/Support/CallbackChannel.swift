@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Hare
 import NIOCore
+import HareTestSupport
 
 /// A `SelectChannel` behind the scenario protocol: each RPC's completion callback resumes the
 /// waiting test; close, return, cancel and confirm callbacks feed mailboxes.

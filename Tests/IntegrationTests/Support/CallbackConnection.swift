@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Hare
 import Testing
+import HareTestSupport
 
 /// The callback face (`SelectConnection` / `SelectChannel`) behind the scenario protocols.
 enum CallbackFace: TestFace {

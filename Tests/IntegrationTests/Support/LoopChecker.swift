@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import HareTestSupport
 
 /// Records every callback of the callback face that ran off its connection's loop thread (the
 /// face promises that every callback runs on the loop). Checked when the connection is released.

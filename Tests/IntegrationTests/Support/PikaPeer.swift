@@ -1,5 +1,7 @@
 import Foundation
 
+import HareTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

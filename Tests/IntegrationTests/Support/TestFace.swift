@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Hare
 import NIOCore
+import HareTestSupport
 
 // The shared scenarios (Tests/IntegrationTests/Scenarios/) run against any of Hare's faces
 // through these protocols. Each face gives a small adapter: `CallbackFace` wraps

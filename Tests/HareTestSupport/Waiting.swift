@@ -3,14 +3,14 @@ import NIOConcurrencyHelpers
 import Testing
 
 /// Resolves a continuation once: the first of a callback and a timeout wins.
-final class OneShot<Value: Sendable>: Sendable {
+public final class OneShot<Value: Sendable>: Sendable {
     private let continuation: Locked<CheckedContinuation<Value, any Error>?>
 
-    init(_ continuation: CheckedContinuation<Value, any Error>) {
+    public init(_ continuation: CheckedContinuation<Value, any Error>) {
         self.continuation = Locked(continuation)
     }
 
-    func resolve(_ result: Result<Value, any Error>) {
+    public func resolve(_ result: Result<Value, any Error>) {
         let pending = continuation.withLock { slot -> CheckedContinuation<Value, any Error>? in
             defer { slot = nil }
             return slot
@@ -22,7 +22,7 @@ final class OneShot<Value: Sendable>: Sendable {
 /// Bridges one callback to `async`: `start` receives a function to call with the result (from
 /// any thread, any number of times; the first call counts). Fails with `TestTimeout` after
 /// `timeout` seconds.
-func awaitCallback<Value: Sendable>(
+public func awaitCallback<Value: Sendable>(
     _ what: String, timeout: Double = 10,
     _ start: (@escaping @Sendable (Result<Value, any Error>) -> Void) -> Void
 ) async throws -> Value {
@@ -37,7 +37,7 @@ func awaitCallback<Value: Sendable>(
 
 /// A queue of events put from callbacks (any thread) and taken in order by the test, each take
 /// bounded by a timeout. One taker at a time.
-final class Mailbox<Element: Sendable>: Sendable {
+public final class Mailbox<Element: Sendable>: Sendable {
     private struct Waiter {
         var id: UInt64
         var continuation: CheckedContinuation<Element, any Error>
@@ -51,14 +51,14 @@ final class Mailbox<Element: Sendable>: Sendable {
 
     private let state = Locked(State())
     /// What the mailbox holds, for timeout messages.
-    let name: String
+    public let name: String
 
-    init(_ name: String) {
+    public init(_ name: String) {
         self.name = name
     }
 
     /// Adds an event; hands it to a waiting taker at once.
-    func put(_ element: Element) {
+    public func put(_ element: Element) {
         let waiter = state.withLock { state -> Waiter? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -71,7 +71,7 @@ final class Mailbox<Element: Sendable>: Sendable {
     }
 
     /// Takes the oldest event, waiting up to `timeout` seconds for one.
-    func next(timeout: Double = 10) async throws -> Element {
+    public func next(timeout: Double = 10) async throws -> Element {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element, any Error>) in
             let outcome = state.withLock { state -> Result<Element, any Error>? in
                 if !state.buffer.isEmpty { return .success(state.buffer.removeFirst()) }
@@ -91,7 +91,7 @@ final class Mailbox<Element: Sendable>: Sendable {
     }
 
     /// Every event received so far that nobody took, without waiting.
-    func drain() -> [Element] {
+    public func drain() -> [Element] {
         state.withLock { state in
             defer { state.buffer.removeAll() }
             return state.buffer
@@ -99,7 +99,7 @@ final class Mailbox<Element: Sendable>: Sendable {
     }
 
     /// How many events wait to be taken.
-    var count: Int { state.withLock { $0.buffer.count } }
+    public var count: Int { state.withLock { $0.buffer.count } }
 
     private func expire(_ id: UInt64, timeout: Double) {
         let waiter = state.withLock { state -> Waiter? in
@@ -112,36 +112,43 @@ final class Mailbox<Element: Sendable>: Sendable {
 }
 
 /// Sleeps `seconds` (test pacing only; never a substitute for waiting on an event).
-func pause(_ seconds: Double) async throws {
+public func pause(_ seconds: Double) async throws {
     try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
 }
 
 /// A value shared between callbacks and the test, behind a lock. A pthread lock (not
 /// `Synchronization.Mutex`), so that the thread sanitizer sees the ordering it gives.
-final class Locked<Value: Sendable>: Sendable {
+public final class Locked<Value: Sendable>: Sendable {
     private let box: NIOLockedValueBox<Value>
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         box = NIOLockedValueBox(value)
     }
 
     /// Runs `body` with the value locked.
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         try box.withLockedValue(body)
     }
 
     /// The current value.
-    var value: Value { box.withLockedValue { $0 } }
+    public var value: Value { box.withLockedValue { $0 } }
 }
 
-/// Checks write backpressure while the broker reads nothing: after `seconds`, fewer than `total`
-/// publishes were handed over (the socket's and the broker's buffers hold a few MiB, the rest
-/// waits), less than 30 MiB of them, and none more during one further second.
-func expectPublishingStalls(_ handedOver: Locked<Int>, of total: Int, bytesEach size: Int, after seconds: Double) async throws {
-    try await pause(seconds)
-    let stalled = handedOver.value
-    try await pause(1)
-    #expect(stalled < total, "all \(total) publishes were handed over while the broker read nothing")
-    #expect(stalled * size < 30 * 1024 * 1024, "\(stalled) publishes of \(size) bytes were buffered")
-    #expect(handedOver.value == stalled, "publishes went on while the broker read nothing")
+/// Runs `body`, failing with `TestTimeout` when it takes longer than `seconds` (the body's task
+/// is cancelled then).
+public func withTimeout<T: Sendable>(
+    _ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw TestTimeout(what: what, seconds: seconds)
+        }
+        return value
+    }
 }

@@ -1,23 +1,23 @@
 import Foundation
 
 /// What a finished command printed and how it exited.
-struct CommandOutput: Sendable, CustomStringConvertible {
-    var command: String
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct CommandOutput: Sendable, CustomStringConvertible {
+    public var command: String
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 
-    var description: String {
+    public var description: String {
         "`\(command)` exited \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)"
     }
 }
 
 /// Runs external programs (rabbitmqctl, the Pika peer) from the tests.
-enum CommandRunner {
+public enum CommandRunner {
     /// Runs `arguments[0]` (looked up in PATH) with the rest as arguments, waiting at most
     /// `timeout` seconds (then it is killed and the wait fails). Output goes through temporary
     /// files, so a chatty program never blocks on a full pipe.
-    static func run(_ arguments: [String], timeout: Double = 60) async throws -> CommandOutput {
+    public static func run(_ arguments: [String], timeout: Double = 60) async throws -> CommandOutput {
         let command = arguments.joined(separator: " ")
         let directory = FileManager.default.temporaryDirectory
         let outURL = directory.appendingPathComponent("hare-test-\(UUID().uuidString).out")
@@ -58,7 +58,7 @@ enum CommandRunner {
 
     /// Runs a command and fails unless it exits 0.
     @discardableResult
-    static func check(_ arguments: [String], timeout: Double = 60) async throws -> CommandOutput {
+    public static func check(_ arguments: [String], timeout: Double = 60) async throws -> CommandOutput {
         let output = try await run(arguments, timeout: timeout)
         guard output.status == 0 else { throw CommandFailure(description: output.description) }
         return output
