@@ -74,7 +74,13 @@ public final class Connection: Sendable {
             logger: logger,
             recovery: recovery
         )
-        select.addOnRecoveryCallback { _, event in recoveryNotices.send(event) }
+        let readPauses = readPauses
+        select.addOnRecoveryCallback { connection, event in
+            // Consumers whose buffers were full when the connection was lost still are: the new
+            // socket reads as little as the old one did.
+            if case .succeeded = event, readPauses.value.count > 0 { connection.setSocketReading(false) }
+            recoveryNotices.send(event)
+        }
     }
 
     /// Connects and opens the connection with one parameter set (`ConnectionParameters` or
