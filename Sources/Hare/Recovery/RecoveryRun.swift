@@ -87,14 +87,17 @@ final class RecoveryRun {
 
     // MARK: Topology
 
+    /// Exchanges, then queues, then bindings (read only once the queues are back: a renamed
+    /// server-named queue renames its bindings), then a check of the consumers' queues.
     private func redeclareTopology(then: @escaping () -> Void) {
-        let topology = connection.topology
-        let entities = (topology.exchanges.map(RecordedEntity.exchange) + topology.queues.map(RecordedEntity.queue)
-            + topology.bindings.map(RecordedEntity.binding)).filter(included)
-        each(entities, redeclare) { [self] in
-            let queues = connection.topology.consumers.map(\.queue)
-            var seen = Set<String>()
-            each(queues.filter { seen.insert($0).inserted }, checkConsumerQueue, then: then)
+        each(connection.topology.exchanges.map(RecordedEntity.exchange).filter(included), redeclare) { [self] in
+            each(connection.topology.queues.map(RecordedEntity.queue).filter(included), redeclare) { [self] in
+                each(connection.topology.bindings.map(RecordedEntity.binding).filter(included), redeclare) { [self] in
+                    var seen = Set<String>()
+                    let queues = connection.topology.consumers.map(\.queue).filter { seen.insert($0).inserted }
+                    each(queues, checkConsumerQueue, then: then)
+                }
+            }
         }
     }
 
@@ -220,7 +223,9 @@ final class RecoveryRun {
     /// Runs `body` with the scratch channel's number, opening it first when needed (a refused
     /// declaration closes it).
     private func onScratch(_ body: @escaping (UInt16) -> Void) {
-        if let scratch, !scratch.delegate.closed { return body(scratch.number) }
+        // A refused declaration closed it: the handler forgets a closed channel before it fails
+        // the request, and tells the delegate after.
+        if let scratch, !scratch.delegate.closed, handler.channels[scratch.number] != nil { return body(scratch.number) }
         let delegate = ScratchChannel()
         handler.openChannel(number: nil, delegate: delegate) { [self] result in
             guard isCurrent else { return }
@@ -238,7 +243,7 @@ final class RecoveryRun {
     }
 
     private func closeScratch() {
-        guard let scratch, !scratch.delegate.closed else { return }
+        guard let scratch, !scratch.delegate.closed, handler.channels[scratch.number] != nil else { return }
         handler.closeChannel(scratch.number, replyCode: 200, replyText: "recovery done") { _ in }
         self.scratch = nil
     }

@@ -1,4 +1,5 @@
 import AMQPProtocol
+import Foundation
 import Hare
 import Logging
 import Testing
@@ -22,6 +23,8 @@ struct HostileOutcome {
     var methodNames: [String]
     /// The fake server's failed expectations.
     var scriptFailures: [String]
+    /// How many connections the fake server accepted (1: the client did not come back).
+    var connectionsAccepted: Int
     /// Resident memory after the scenario minus before it, in bytes.
     var residentGrowth: Int
 
@@ -32,6 +35,7 @@ struct HostileOutcome {
         #expect(!isOpen, "the connection still says it is open", sourceLocation: sourceLocation)
         #expect(socketClosed, "the fake server did not see the socket close", sourceLocation: sourceLocation)
         #expect(scriptFailures.isEmpty, "the fake server's script: \(scriptFailures)", sourceLocation: sourceLocation)
+        #expect(connectionsAccepted == 1, "the client connected \(connectionsAccepted) times", sourceLocation: sourceLocation)
         #expect(
             residentGrowth < Hostile.memorySlack,
             "resident memory grew by \(residentGrowth >> 20) MiB (bound \(Hostile.memorySlack >> 20) MiB)",
@@ -57,8 +61,9 @@ enum Hostile {
     }
 
     /// A scenario whose fault comes after connection.open-ok: the script runs the handshake, then
-    /// `hostile`. The test connects, asks for channel 1 (the script usually answers channel.open
-    /// with the fault), then waits for the connection to end.
+    /// `hostile`. The test connects (recovery on, as by default), asks for channel 1 (the script
+    /// usually answers channel.open with the fault), then waits for the connection to end, and
+    /// then a little longer to see that the client does not come back.
     static func afterOpen(_ hostile: [FakeServer.Step]) async throws -> HostileOutcome {
         let baseline = try #require(ProcessMemory.residentBytes())
         return try await FakeServer.with(script: FakeServer.Step.handshake() + hostile) { fake in
@@ -71,7 +76,8 @@ enum Hostile {
             }
             let ending = await FaultWait.ending(of: connection, within: bound)
             return try await outcome(
-                fake: fake, ending: ending, channelError: channelError, isOpen: connection.isOpen, baseline: baseline
+                fake: fake, ending: ending, channelError: channelError, isOpen: connection.isOpen, baseline: baseline,
+                reconnectWatch: .milliseconds(800)
             )
         }
     }
@@ -94,17 +100,22 @@ enum Hostile {
         }
     }
 
+
     private static func outcome(
-        fake: FakeServer, ending: (any Error)?, channelError: (any Error)?, isOpen: Bool, baseline: Int
+        fake: FakeServer, ending: (any Error)?, channelError: (any Error)?, isOpen: Bool, baseline: Int,
+        reconnectWatch: Duration = .zero
     ) async throws -> HostileOutcome {
         let session = try #require(await fake.firstSession(timeout: bound), "the client never connected")
         let socketClosed = await session.waitUntilClosed(timeout: bound)
         _ = await session.waitForScript(timeout: bound)
+        // Recovery (on by default) must not treat a protocol violation as a loss to recover from:
+        // its first attempt would come after 0.5 s (±20 %).
+        try? await Task.sleep(for: reconnectWatch)
         let resident = try #require(ProcessMemory.residentBytes())
         return HostileOutcome(
             ending: ending, channelError: channelError, isOpen: isOpen, socketClosed: socketClosed,
             clientClose: session.connectionClose, methodNames: session.methodNames,
-            scriptFailures: session.failures, residentGrowth: resident - baseline
+            scriptFailures: session.failures, connectionsAccepted: fake.sessions.count, residentGrowth: resident - baseline
         )
     }
 }

@@ -16,8 +16,11 @@ extension Resilience {
             )
         }
 
+        /// Connects through `proxy` with recovery off, so that a fault ends the connection.
         static func connect(through proxy: TCPProxy, heartbeat: UInt16 = 0) async throws -> Connection {
-            try await Connection.connect(parameters(port: proxy.port, heartbeat: heartbeat), logger: logger, rpcTimeout: 5)
+            try await Connection.connect(
+                parameters(port: proxy.port, heartbeat: heartbeat), logger: logger, rpcTimeout: 5, recovery: .disabled
+            )
         }
 
         /// What `connect` threw, or nil when it connected (the connection is then closed).

@@ -1,0 +1,59 @@
+import AMQPProtocol
+import Foundation
+import Hare
+import HareTestSupport
+import Testing
+
+/// One recovering async connection to the fault broker, its recovery events in a mailbox, and
+/// a plain (non-recovering) connection beside it for checks and publishing.
+struct RecoveryFixture {
+    let name: String
+    let connection: Hare.Connection
+    let events = Mailbox<RecoveryEvent>("recovery events")
+    let observer: Hare.Connection
+
+    static func open(
+        _ label: String, recovery: RecoveryOptions = .fast, _ adjust: @escaping (inout ConnectionParameters) -> Void = { _ in }
+    ) async throws -> RecoveryFixture {
+        try await FaultBroker.ensureRunning()
+        let name = "\(label)-\(UUID().uuidString.prefix(8))"
+        let connection = try await Hare.Connection.connect(try FaultBroker.parameters(name: name, adjust), rpcTimeout: 30, recovery: recovery)
+        let observer = try await Hare.Connection.connect(try FaultBroker.parameters(name: name + "-observer"), rpcTimeout: 30, recovery: .disabled)
+        let fixture = RecoveryFixture(name: name, connection: connection, observer: observer)
+        let stream = connection.recoveryEvents
+        let events = fixture.events
+        Task { for await event in stream { events.put(event) } }
+        return fixture
+    }
+
+    /// Forces the connection closed from the broker (320) and waits for the recovery.
+    @discardableResult
+    func forceRecovery() async throws -> [RecoveryEvent] {
+        try await FaultBroker.closeConnections(named: name)
+        return try await expectRecovery(events)
+    }
+
+    /// Names of the fault broker's queues.
+    static func queueNames() async throws -> Set<String> {
+        Set(try await FaultBroker.ctl("list_queues", "--no-table-headers", "name").split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        })
+    }
+
+    func close() async {
+        try? await connection.close()
+        try? await observer.close()
+    }
+}
+
+extension RecoveryEvent {
+    var renamed: (old: String, new: String)? {
+        guard case .queueNameChanged(let old, let new) = self else { return nil }
+        return (old, new)
+    }
+
+    var failedEntity: RecordedEntity? {
+        guard case .entityFailed(let entity, _) = self else { return nil }
+        return entity
+    }
+}
