@@ -40,6 +40,18 @@ struct RecoveryFixture {
         })
     }
 
+    /// The queue's message count once it reaches `expected` (asked for up to 5 s), or the last
+    /// one seen.
+    static func messageCount(_ queue: String, on channel: Hare.Channel, reaching expected: UInt32) async throws -> UInt32 {
+        var count: UInt32 = 0
+        for _ in 0..<50 {
+            count = try await channel.queueDeclare(queue: queue, passive: true).messageCount
+            if count == expected { break }
+            try await pause(0.1)
+        }
+        return count
+    }
+
     func close() async {
         try? await connection.close()
         try? await observer.close()
