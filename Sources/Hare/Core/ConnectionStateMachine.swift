@@ -211,6 +211,10 @@ struct ConnectionStateMachine {
                     reason: "the broker closed the stream after the protocol header, before connection.start"
                 )
             }
+        case .awaitingTune where ioError != nil, .awaitingOpenOk where ioError != nil:
+            // A reset or a read error is the network's doing: a broker refusing credentials or a
+            // virtual host closes the stream in order.
+            error = StreamLostError(reason: "the stream failed during the handshake", underlying: ioError)
         case .awaitingTune:
             error = ProbableAuthenticationError(
                 reason: "the broker closed the stream after start-ok (\(configuration.mechanism)): the credentials were probably refused"

@@ -144,6 +144,16 @@ struct ConnectionCloseTests {
         #expect(error.reason.contains("'orders'"))
     }
 
+    @Test("a reset or read error in awaitingTune or awaitingOpenOk is StreamLostError, not a refusal")
+    func streamFailedDuringHandshake() throws {
+        for step in [F.Step.awaitingTune, .awaitingOpenOk] {
+            var machine = F.connection(at: step)
+            let action = machine.streamClosed(ioError: IOFailure())
+            let error = try #require(action.shutdownError as? StreamLostError, "got \(action.name)")
+            #expect(error.underlying != nil)
+        }
+    }
+
     @Test("the stream ending when open is StreamLostError with the I/O error")
     func streamClosedOpen() throws {
         var machine = F.connection(at: .open)

@@ -112,8 +112,10 @@ extension Resilience {
             }
         }
 
-        /// The error Hare reports for a stream cut at each handshake step (Pika's mapping: after
-        /// start-ok a lost stream reads as refused credentials, after open as a refused vhost).
+        /// The error Hare reports for a stream cut at each handshake step. The reset reaches the
+        /// client here as the stream's end, with no I/O error, which after start-ok reads as
+        /// refused credentials and after open as a refused vhost (Pika's mapping); recovery
+        /// retries either way, and a reported I/O error would make it StreamLostError.
         static func expectedError(_ cut: TCPProxy.HandshakeCut, _ error: (any Error)?) -> Bool {
             switch cut {
             case .afterProtocolHeader: error is StreamLostError
