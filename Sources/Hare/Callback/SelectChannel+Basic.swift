@@ -38,17 +38,35 @@ extension SelectChannel {
             arguments: arguments
         ))
         eventLoop.runOnLoop { [self] in
-            if consumers[tag] != nil {
-                callback?(.failure(DuplicateConsumerTag(consumerTag: tag)))
-                return
-            }
-            consumers[tag] = onMessageCallback
-            call(method, as: AMQP.Basic.ConsumeOk.self) { [self] result in
-                if case .failure = result, consumers[tag] != nil { consumers[tag] = nil }
-                callback?(result)
-            }
+            startConsumer(tag, method, onMessageCallback, callback)
         }
         return tag
+    }
+
+    /// Files the consumer's callback and sends basic.consume; while the connection recovers,
+    /// both wait for it (recovery restarts only the consumers it already knows).
+    private func startConsumer(
+        _ tag: String, _ method: AMQP.Method, _ onMessage: @escaping OnMessage,
+        _ callback: ((Result<AMQP.Basic.ConsumeOk, any Error>) -> Void)?
+    ) {
+        if awaitsRecovery {
+            connection.whenRecovered("basic.consume") { [self] result in
+                switch result {
+                case .success: startConsumer(tag, method, onMessage, callback)
+                case .failure(let error): callback?(.failure(error))
+                }
+            }
+            return
+        }
+        if consumers[tag] != nil {
+            callback?(.failure(DuplicateConsumerTag(consumerTag: tag)))
+            return
+        }
+        consumers[tag] = onMessage
+        call(method, as: AMQP.Basic.ConsumeOk.self) { [self] result in
+            if case .failure = result, consumers[tag] != nil { consumers[tag] = nil }
+            callback?(result)
+        }
     }
 
     /// Stops a consumer (basic.cancel). Messages already sent to it still reach its callback

@@ -115,6 +115,34 @@ extension Resilience {
             }
         }
 
+        @Test("a channel opened and a consumer started while the connection recovers start once it is back")
+        func consumeWhileRecovering() async throws {
+            let fixture = try await RecoveryFixture.open("consume-while-recovering", recovery: RecoveryOptions(
+                initialDelay: 1, maxDelay: 1, jitter: 0, whileRecovering: .wait(timeout: 30)
+            ))
+            let queue = "hare-faults-late-\(fixture.name)"
+            let setup = try await fixture.connection.channel()
+            try await setup.queueDeclare(queue: queue)
+            try await FaultBroker.closeConnections(named: fixture.name)
+            try await waitUntil("the connection to start recovering") { fixture.connection.isRecovering }
+            // On the channel that waits to be reopened: the consumer must not be mistaken for
+            // one recovery failed to restart.
+            let consumer = try await setup.basicConsume(queue: queue)
+            #expect(fixture.connection.isOpen)
+            let channel = try await fixture.connection.channel()
+            #expect(channel.isOpen)
+            _ = try await expectRecovery(fixture.events)
+            let observer = try await fixture.observer.channel()
+            try await observer.basicPublish(exchange: "", routingKey: queue, body: "late consumer")
+            let delivery = try await withTimeout(10, "a delivery to the late consumer") {
+                var iterator = consumer.makeAsyncIterator()
+                return try await iterator.next()
+            }
+            #expect(delivery.map { String(buffer: $0.body) } == "late consumer")
+            try await observer.queueDelete(queue: queue)
+            await fixture.close()
+        }
+
         @Test("an application close during recovery ends it: the connection, its channels and consumers close with the application's reason")
         func closeWhileRecovering() async throws {
             let fixture = try await RecoveryFixture.open("close-while-recovering", recovery: RecoveryOptions(initialDelay: 10, maxDelay: 10, jitter: 0))
