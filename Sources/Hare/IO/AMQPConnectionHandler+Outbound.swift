@@ -59,7 +59,13 @@ extension AMQPConnectionHandler {
         let bytes = outbound
         outbound = context.channel.allocator.buffer(capacity: Swift.max(4096, Swift.min(bytes.readableBytes, 1 << 20)))
         heartbeat.frameSent()
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        // A failed write (a reset, a broken pipe) closes the channel without an errorCaught:
+        // remember its error, so the end reads as the network's failure, not an orderly close.
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolatedUnsafeUnchecked().whenFailure { [self] error in
+            if writeFailure == nil { writeFailure = IOFailure(error) }
+        }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: written)
         if !writeWaiters.isEmpty { scheduleWriteDrain() }
     }
 }

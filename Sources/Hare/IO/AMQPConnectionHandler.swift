@@ -61,6 +61,9 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// number stays reserved and its frames are dropped until then.
     @exclusivity(unchecked) var awaitingCloseOk: Set<UInt16> = []
     var lastChannelNumber: UInt16 = 0
+    /// The error of the first failed write, if any (NIO closes the channel without telling
+    /// `errorCaught`).
+    var writeFailure: IOFailure?
     /// Set once the connection has ended; `closed` was called with it.
     var finalError: (any AMQPConnectionError)?
 
@@ -102,7 +105,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        perform(machine.streamClosed(ioError: nil))
+        perform(machine.streamClosed(ioError: writeFailure))
         context.fireChannelInactive()
     }
 

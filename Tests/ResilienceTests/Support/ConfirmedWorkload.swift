@@ -25,16 +25,26 @@ final class ConfirmedWorkload: Sendable {
     let consumerEvents = Mailbox<RecoveryEvent>("the consumer's recovery events")
 
     /// Connects both sides (named after `name`, `-pub` and `-sub`) and declares the queue.
-    init(name: String, total: Int, parameters: (String) throws -> ConnectionParameters, recovery: RecoveryOptions = .fast) async throws {
+    convenience init(name: String, total: Int, parameters: (String) throws -> ConnectionParameters, recovery: RecoveryOptions = .fast) async throws {
+        try await self.init(name: name, total: total, hosts: { [try parameters($0)] }, recovery: recovery)
+    }
+
+    /// Connects both sides, each to the first of `hosts` that answers (recovery tries them in
+    /// the same order), and declares the durable queue (`existingQueue`, or a new name) with
+    /// `queueArguments` (`x-queue-type: quorum`, say).
+    init(
+        name: String, total: Int, hosts: (String) throws -> [ConnectionParameters], queueArguments: FieldTable = [:],
+        existingQueue: String? = nil, recovery: RecoveryOptions = .fast
+    ) async throws {
         let run = "\(name)-\(UUID().uuidString.prefix(8))"
-        queue = "hare-faults-\(run)"
+        queue = existingQueue ?? "hare-faults-\(run)"
         publisherName = "\(run)-pub"
         consumerName = "\(run)-sub"
         self.total = total
-        publisher = try await Hare.Connection.connect(try parameters(publisherName), rpcTimeout: 30, recovery: recovery)
-        consumer = try await Hare.Connection.connect(try parameters(consumerName), rpcTimeout: 30, recovery: recovery)
+        publisher = try await Hare.Connection.connect(try hosts(publisherName), rpcTimeout: 30, recovery: recovery)
+        consumer = try await Hare.Connection.connect(try hosts(consumerName), rpcTimeout: 30, recovery: recovery)
         let setup = try await publisher.channel()
-        try await setup.queueDeclare(queue: queue, durable: true)
+        try await setup.queueDeclare(queue: queue, durable: true, arguments: queueArguments)
         try await setup.close()
         for (connection, events) in [(publisher, publisherEvents), (consumer, consumerEvents)] {
             let stream = connection.recoveryEvents
@@ -61,27 +71,31 @@ final class ConfirmedWorkload: Sendable {
     /// confirm was lost with the connection, or the recovery took too long) is published again
     /// until it is confirmed. Returns when all are confirmed.
     func publishAll(window: Int = 50, deadline: Double = 120) async throws {
-        let channel = try await publisher.channel()
-        try await channel.confirmSelect()
+        let channels = PublishingChannel(connection: publisher)
         let start = Date()
         for first in stride(from: 0, to: total, by: window) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in first..<Swift.min(total, first + window) {
-                    group.addTask { try await self.publishUntilConfirmed(index, on: channel, start: start, deadline: deadline) }
+                    group.addTask { try await self.publishUntilConfirmed(index, on: channels, start: start, deadline: deadline) }
                 }
                 try await group.waitForAll()
             }
         }
     }
 
-    private func publishUntilConfirmed(_ index: Int, on channel: Hare.Channel, start: Date, deadline: Double) async throws {
+    private func publishUntilConfirmed(_ index: Int, on channels: PublishingChannel, start: Date, deadline: Double) async throws {
         while Date().timeIntervalSince(start) < deadline {
+            var channel: Hare.Channel?
             do {
-                try await channel.publish(exchange: "", routingKey: queue, body: "\(index)", properties: AMQP.BasicProperties(deliveryMode: 2))
+                channel = try await channels.current()
+                try await channel?.publish(exchange: "", routingKey: queue, body: "\(index)", properties: AMQP.BasicProperties(deliveryMode: 2))
                 _ = confirmed.withLock { $0.insert(index) }
                 return
             } catch {
                 publishErrors.withLock { $0.append("\(type(of: error))") }
+                // RabbitMQ 3.10 can leave a channel nacking every publish after a quorum queue's
+                // leader dies under it: publish on a fresh channel.
+                if error is NackError, let channel { await channels.retire(channel) }
                 try await pause(0.2)
             }
         }
@@ -160,5 +174,36 @@ func waitUntil(_ what: String, timeout: Double = 30, _ condition: () -> Bool) as
     while !condition() {
         guard Date().timeIntervalSince(start) < timeout else { throw TestTimeout(what: what, seconds: timeout) }
         try await pause(0.05)
+    }
+}
+
+/// The confirm-mode channel publishes go out on, replaced when it goes bad.
+actor PublishingChannel {
+    let connection: Hare.Connection
+    private var channel: Hare.Channel?
+
+    init(connection: Hare.Connection) {
+        self.connection = connection
+    }
+
+    /// The channel, opened (in confirm mode) on first use or after `retire`.
+    func current() async throws -> Hare.Channel {
+        if let channel, channel.isOpen || connection.isRecovering { return channel }
+        let fresh = try await connection.channel()
+        try await fresh.confirmSelect()
+        if let channel, channel.isOpen || connection.isRecovering {
+            // Another task opened one meanwhile.
+            try? await fresh.close()
+            return channel
+        }
+        channel = fresh
+        return fresh
+    }
+
+    /// Stops using `old` (it nacks everything): the next `current()` opens another.
+    func retire(_ old: Hare.Channel) async {
+        guard channel === old else { return }
+        channel = nil
+        try? await old.close()
     }
 }

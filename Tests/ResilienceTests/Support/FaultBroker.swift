@@ -38,11 +38,33 @@ enum FaultBroker {
 
     /// Starts the node if it is not running, and its app if a test left it stopped.
     static func ensureRunning() async throws {
-        if try await CommandRunner.run(["rabbitmqctl", "-n", node, "-q", "eval", "rabbit:is_running()."], timeout: 30).stdout
-            .contains("true") {
-            return
+        if try await isRunning() { return }
+        try await startDetached(["scripts/faults-broker", "start"], log: "faults-broker", until: isRunning)
+    }
+
+    static func isRunning() async throws -> Bool {
+        try await CommandRunner.run(["rabbitmqctl", "-n", node, "-q", "eval", "rabbit:is_running()."], timeout: 30).stdout
+            .contains("true")
+    }
+
+    /// Runs a script of the repository that starts RabbitMQ nodes, in a session of its own
+    /// (the nodes it leaves running must not tie it to the test process), and waits until
+    /// `until` holds, at most `timeout` seconds. Its output goes to /tmp/hare-NAME.log.
+    static func startDetached(
+        _ command: [String], log name: String, timeout: Double = 240, until ready: () async throws -> Bool
+    ) async throws {
+        let path = "/tmp/hare-\(name).log"
+        let line = command.map { "'\($0)'" }.joined(separator: " ")
+        try await CommandRunner.check(
+            ["setsid", "-f", "sh", "-c", "cd '\(root.path)' && exec \(line) > '\(path)' 2>&1 < /dev/null"], timeout: 30
+        )
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if (try? await ready()) == true { return }
+            try await pause(1)
         }
-        try await CommandRunner.check([root.appendingPathComponent("scripts/faults-broker").path, "start"], timeout: 300)
+        let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        throw CommandFailure(description: "`\(command.joined(separator: " "))` did not get ready within \(timeout) s:\n\(output)")
     }
 
     /// Runs `rabbitmqctl -n NODE -q ARGS`; fails unless it exits 0.
