@@ -48,16 +48,21 @@ enum FaultBroker {
     }
 
     /// Runs a script of the repository that starts RabbitMQ nodes, in a session of its own
-    /// (the nodes it leaves running must not tie it to the test process), and waits until
-    /// `until` holds, at most `timeout` seconds. Its output goes to /tmp/hare-NAME.log.
+    /// with every other descriptor closed (a node it leaves running would otherwise hold the
+    /// test process's descriptors, and the wait for the script would last as long as the node),
+    /// and waits until `until` holds, at most `timeout` seconds. Its output goes to
+    /// /tmp/hare-NAME.log.
     static func startDetached(
         _ command: [String], log name: String, timeout: Double = 240, until ready: () async throws -> Bool
     ) async throws {
         let path = "/tmp/hare-\(name).log"
-        let line = command.map { "'\($0)'" }.joined(separator: " ")
-        try await CommandRunner.check(
-            ["setsid", "-f", "sh", "-c", "cd '\(root.path)' && exec \(line) > '\(path)' 2>&1 < /dev/null"], timeout: 30
-        )
+        let spawn = """
+            import subprocess, sys
+            log = open(sys.argv[2], "w")
+            subprocess.Popen(sys.argv[3:], cwd=sys.argv[1], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True, close_fds=True)
+            """
+        try await CommandRunner.check(["python3", "-c", spawn, root.path, path] + command, timeout: 30)
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
             if (try? await ready()) == true { return }
