@@ -169,6 +169,8 @@ public final class SelectConnection: @unchecked Sendable {
     /// Closes the connection: connection.close, then close-ok; `onClose` receives
     /// `ConnectionClosedByClient(replyCode, replyText)`. While still opening, the attempt under
     /// way is abandoned, no more are made, and `onOpenError` receives `ConnectionOpenAborted`.
+    /// While recovering, the recovery stops: the channels waiting for it close with
+    /// `ChannelClosedByClient`, and `onClose` receives `ConnectionClosedByClient`.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
         ioloop.eventLoop.runOnLoop { [self] in
             let previous = status.withLock { status -> Status in

@@ -16,48 +16,19 @@ extension Resilience {
     /// message is consumed at least once.
     @Suite("Broker faults")
     struct BrokerFaults {
-        /// Runs the workload, injects `fault` once a few hundred messages are confirmed, and
-        /// checks that both sides recovered and nothing confirmed was lost.
+        /// Runs the confirmed workload against the fault broker and injects `fault`.
         static func scenario(
-            _ name: String, expected: String, total: Int = 2000, heartbeat: UInt16? = nil,
-            fault: @escaping (ConfirmedWorkload) async throws -> Void,
-            sourceLocation: SourceLocation = #_sourceLocation
+            _ name: String, expected: String, heartbeat: UInt16? = nil,
+            fault: (ConfirmedWorkload) async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
         ) async throws {
             try await FaultBroker.ensureRunning()
-            let workload = try await ConfirmedWorkload(name: name, total: total) { connectionName in
-                try FaultBroker.parameters(name: connectionName) { if let heartbeat { $0.heartbeat = heartbeat } }
-            }
-            let consuming = try await workload.startConsuming()
-            let publishing = Task { try await workload.publishAll() }
-            do {
-                try await waitUntil("300 confirms before the fault") { workload.confirmed.value.count >= 300 }
-                try await fault(workload)
-                let publisherRecovery = try await expectRecovery(workload.publisherEvents)
-                let consumerRecovery = try await expectRecovery(workload.consumerEvents)
-                try await publishing.value
-                let report = try await workload.settle()
-                #expect(report.confirmed == total, "not every message was confirmed: \(report)", sourceLocation: sourceLocation)
-                #expect(report.lost == 0, "confirmed messages were lost: \(report)", sourceLocation: sourceLocation)
-                #expect(workload.publisher.isOpen && workload.consumer.isOpen, sourceLocation: sourceLocation)
-                let attempts = publisherRecovery.compactMap { event -> Int? in
-                    if case .succeeded(let attempts) = event { return attempts } else { return nil }
-                }
-                FaultReport.print(
-                    name, expected: expected,
-                    result: report.lost == 0 && report.confirmed == total
-                        ? "recovered (publisher after \(attempts.first ?? 0) attempt(s), consumer \(consumerRecovery.count - 1) event(s))"
-                        : "LOST MESSAGES",
-                    report
-                )
-            } catch {
-                publishing.cancel()
-                consuming.cancel()
-                FaultReport.print(name, expected: expected, result: "FAILED: \(error)", workload.report())
-                await workload.finish()
-                throw error
-            }
-            consuming.cancel()
-            await workload.finish()
+            try await FaultScenario.run(
+                name, expected: expected,
+                parameters: { connectionName in
+                    try FaultBroker.parameters(name: connectionName) { if let heartbeat { $0.heartbeat = heartbeat } }
+                },
+                fault: fault, sourceLocation: sourceLocation
+            )
         }
 
         @Test("rabbitmqctl close_connection (320) on both connections: both recover, nothing confirmed is lost")

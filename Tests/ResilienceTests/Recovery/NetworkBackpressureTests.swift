@@ -118,12 +118,10 @@ extension Resilience.NetworkFaults {
             #expect(result.acked > 0, "the consumer consumed nothing: \(measured)")
             #expect(result.growth < Self.rssGrowthBound, "client memory grew by \(mib(result.growth)): \(measured)")
             #expect(result.maxInFlight * Self.messageSize < Self.inFlightBound, "the publisher ran ahead of the broker by \(mib(result.maxInFlight * Self.messageSize)): \(measured)")
-            // A publisher further ahead of the broker than the client's own 1 MiB of unsent
-            // bytes means the socket did not drain: publishes must then have waited.
-            #expect(
-                result.maxInFlight * Self.messageSize < 2 * 1024 * 1024 || result.waited > 0,
-                "the socket did not drain, yet no publish waited: \(measured)"
-            )
+            // How far ahead of the broker the publisher may be without waiting depends on the
+            // kernel's socket buffers (MiBs on either side), so "ahead" alone proves no waiting;
+            // the bound that matters is the client's memory, checked above: a client that
+            // buffered without limit would hold the whole run (hundreds of MiB).
             #expect(publisherConnection.isOpen && consumerConnection.isOpen)
             FaultReport.print(
                 scenario, expected: expected,

@@ -38,7 +38,7 @@ extension Resilience.NetworkFaults {
             #expect(await fixture.connection.closed() is ConnectionBlockedTimeout)
             FaultReport.print(
                 scenario, expected: expected,
-                result: "\(Self.kind(ending)) \(String(format: "%.2f", took)) s after the publish; no recovery events"
+                result: "\(FaultScenario.kind(ending)) \(String(format: "%.2f", took)) s after the publish; no recovery events"
             )
         } catch {
             FaultReport.print(scenario, expected: expected, result: "FAILED: \(error)")

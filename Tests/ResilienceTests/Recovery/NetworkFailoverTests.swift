@@ -75,7 +75,7 @@ extension Resilience.NetworkFaults {
                 proxy.refuseNew = true
                 await proxy.resetAll()
                 let recovery = try await expectRecovery(events, timeout: 30)
-                #expect(recovery.first?.startError is StreamLostError, "started with \(Self.kind(recovery.first?.startError))")
+                #expect(recovery.first?.startError is StreamLostError, "started with \(FaultScenario.kind(recovery.first?.startError))")
                 // One attempt tries every host once: the proxy refuses, the broker answers.
                 let attempts = recovery.compactMap(\.succeededAttempts).first
                 try #require(attempts == 1, "\(recovery)")

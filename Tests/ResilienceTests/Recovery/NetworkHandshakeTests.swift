@@ -38,7 +38,7 @@ extension Resilience.NetworkFaults {
                 try await cutting.value
                 let events = try await expectRecovery(fixture.events, timeout: 30)
 
-                #expect(events.first?.startError is StreamLostError, "started with \(Self.kind(events.first?.startError))")
+                #expect(events.first?.startError is StreamLostError, "started with \(FaultScenario.kind(events.first?.startError))")
                 let failures = events.compactMap { event -> (attempt: Int, error: any Error, retryIn: Double?)? in
                     guard case .attemptFailed(let attempt, let error, let retryIn) = event else { return nil }
                     return (attempt, error, retryIn)
@@ -70,7 +70,7 @@ extension Resilience.NetworkFaults {
                 let asExpected = failures.count == 2 && failedAsCut && attempts == 3 && proxy.cutConnections == 2
                 FaultReport.print(
                     scenario, expected: expected,
-                    result: (asExpected ? "" : "UNEXPECTED: ") + "\(failures.count) attempt(s) failed with \(failures.map { Self.kind(leafErrors($0.error).first) }.joined(separator: ", ")); "
+                    result: (asExpected ? "" : "UNEXPECTED: ") + "\(failures.count) attempt(s) failed with \(failures.map { FaultScenario.kind(leafErrors($0.error).first) }.joined(separator: ", ")); "
                         + "recovered after \(attempts ?? 0); round trip OK"
                 )
             } catch {

@@ -3,7 +3,6 @@ import Foundation
 import Hare
 import HareTestSupport
 import NIOCore
-import NIOPosix
 import Testing
 
 extension Resilience {
@@ -25,7 +24,7 @@ extension Resilience {
             try? await fixture.observer.close()
 
             // Nothing listens on the port: the first connect fails to the caller, once.
-            let port = try await closedPort()
+            let port = try await ProxiedBroker.closedPort()
             let started = Date()
             await #expect(throws: StreamLostError.self) {
                 _ = try await Hare.Connection.connect(ConnectionParameters(host: "127.0.0.1", port: port, connectionAttempts: 1))
@@ -318,13 +317,4 @@ extension Resilience {
             #expect(try await outcome.next(timeout: 60).get() == "blocking after recovery")
         }
     }
-}
-
-/// A port on 127.0.0.1 that nothing listens on (bound, then closed again).
-func closedPort() async throws -> Int {
-    let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = listener.localAddress?.port ?? 1
-    try await listener.close()
-    return port
 }

@@ -7,25 +7,12 @@ import NIOPosix
 /// The fault broker behind a `TCPProxy`: the network faults' plumbing (the proxy in front of the
 /// node, parameters through it, a port nobody listens on, the memory alarm switch).
 enum ProxiedBroker {
-    /// Starts a proxy in front of the fault broker (its host and port from `FaultBroker.url`).
-    static func startProxy() async throws -> TCPProxy {
-        try await FaultBroker.ensureRunning()
-        let direct = try FaultBroker.parameters(name: "proxy-target")
-        return try await TCPProxy.start(targetHost: direct.host, targetPort: direct.port)
-    }
-
     /// Runs `body` with a proxy in front of the fault broker and stops the proxy afterwards (also
     /// when `body` throws).
     static func withProxy<Result>(_ body: (TCPProxy) async throws -> Result) async throws -> Result {
-        let proxy = try await startProxy()
-        do {
-            let result = try await body(proxy)
-            await proxy.stop()
-            return result
-        } catch {
-            await proxy.stop()
-            throw error
-        }
+        try await FaultBroker.ensureRunning()
+        let direct = try FaultBroker.parameters(name: "proxy-target")
+        return try await TCPProxy.with(targetHost: direct.host, targetPort: direct.port, body)
     }
 
     /// The fault broker's parameters named `name`, pointed at `proxy` instead.
