@@ -133,11 +133,7 @@ extension Resilience {
             _ = try await expectRecovery(fixture.events)
             let observer = try await fixture.observer.channel()
             try await observer.basicPublish(exchange: "", routingKey: queue, body: "late consumer")
-            let delivery = try await withTimeout(10, "a delivery to the late consumer") {
-                var iterator = consumer.makeAsyncIterator()
-                return try await iterator.next()
-            }
-            #expect(delivery.map { String(buffer: $0.body) } == "late consumer")
+            #expect(try await RecoveryFixture.nextBody(of: consumer, "a delivery to the late consumer") == "late consumer")
             try await observer.queueDelete(queue: queue)
             await fixture.close()
         }

@@ -52,6 +52,14 @@ struct RecoveryFixture {
         return count
     }
 
+    /// The body of `consumer`'s next delivery, as text (nil when it ended), waiting at most 10 s.
+    static func nextBody(of consumer: Consumer, _ what: String) async throws -> String? {
+        try await withTimeout(10, what) {
+            var iterator = consumer.makeAsyncIterator()
+            return try await iterator.next().map { String(buffer: $0.body) }
+        }
+    }
+
     func close() async {
         try? await connection.close()
         try? await observer.close()

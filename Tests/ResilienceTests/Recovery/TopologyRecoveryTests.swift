@@ -39,11 +39,7 @@ extension Resilience {
 
             let publisher = try await fixture.observer.channel()
             try await publisher.basicPublish(exchange: exchange, routingKey: "k", body: "after recovery")
-            let delivery = try await withTimeout(10, "the delivery after recovery") {
-                var iterator = consumer.makeAsyncIterator()
-                return try await iterator.next()
-            }
-            #expect(delivery.map { String(buffer: $0.body) } == "after recovery")
+            #expect(try await RecoveryFixture.nextBody(of: consumer, "the delivery after recovery") == "after recovery")
             try await publisher.exchangeDelete(exchange: exchange)
             await fixture.close()
         }
@@ -142,11 +138,7 @@ extension Resilience {
             }
             #expect(channel.isOpen)
             try await observer.basicPublish(exchange: "", routingKey: own, body: "still consumed")
-            let delivery = try await withTimeout(10, "a delivery to the recreated queue") {
-                var iterator = ownConsumer.makeAsyncIterator()
-                return try await iterator.next()
-            }
-            #expect(delivery.map { String(buffer: $0.body) } == "still consumed")
+            #expect(try await RecoveryFixture.nextBody(of: ownConsumer, "a delivery to the recreated queue") == "still consumed")
             try await channel.queueDelete(queue: own)
             await fixture.close()
         }
