@@ -50,8 +50,11 @@ public final class Channel: Sendable {
 
     /// The channel number.
     public var channelNumber: UInt16 { select.channelNumber }
-    /// Whether the channel is open.
+    /// Whether the channel is open (false while its connection recovers).
     public var isOpen: Bool { select.isOpen }
+    /// Whether the channel waits for its connection to recover; calls made meanwhile wait for
+    /// it (or fail, per `RecoveryOptions.whileRecovering`).
+    public var isRecovering: Bool { select.isRecovering }
     var eventLoop: any EventLoop { select.eventLoop }
 
     /// Closes the channel (channel.close, then close-ok) and waits until it is closed; `closed()`

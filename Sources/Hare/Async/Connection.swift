@@ -207,6 +207,8 @@ public final class Connection: Sendable {
     /// Waits until the connection has ended and returns why: `ConnectionClosedByClient` after
     /// `close()`, `ConnectionClosedByBroker`, `StreamLostError`, `AMQPHeartbeatTimeout`, ...
     /// Returns at once when it has ended already. A cancelled task gets `CancellationError`.
+    /// With recovery on (the default), a loss that recovery handles is not an end: this returns
+    /// only once recovery gives up (`maxAttempts`) or the connection ends otherwise.
     public func closed() async -> any Error {
         await closeWatch.wait()
     }

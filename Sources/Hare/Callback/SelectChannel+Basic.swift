@@ -71,11 +71,23 @@ extension SelectChannel {
 
     /// Stops a consumer (basic.cancel). Messages already sent to it still reach its callback
     /// until cancel-ok.
+    ///
+    /// While the connection recovers it takes effect at once: a channel waiting to be reopened
+    /// has no consumer on the broker, so the consumer is forgotten (recovery will not restart
+    /// it) and `callback` gets cancel-ok; a reopened channel cancels on the broker straight away.
     public func basicCancel(consumerTag: String, callback: ((Result<AMQP.Basic.CancelOk, any Error>) -> Void)? = nil) {
         let method = AMQP.Method.basicCancel(AMQP.Basic.Cancel(consumerTag: consumerTag, noWait: false))
-        call(method, as: AMQP.Basic.CancelOk.self) { [self] result in
-            if case .success = result { consumers[consumerTag] = nil }
-            callback?(result)
+        eventLoop.runOnLoop { [self] in
+            if status.withLock({ $0 == .recovering }) {
+                connection.topology.record(method, reply: nil, channel: channelNumber)
+                consumers[consumerTag] = nil
+                callback?(.success(AMQP.Basic.CancelOk(consumerTag: consumerTag)))
+                return
+            }
+            call(method, as: AMQP.Basic.CancelOk.self, waitForRecovery: false) { [self] result in
+                if case .success = result { consumers[consumerTag] = nil }
+                callback?(result)
+            }
         }
     }
 
@@ -85,9 +97,10 @@ extension SelectChannel {
     /// - Returns: the publish sequence number in confirm mode (what `PublisherConfirm` names),
     ///   nil otherwise.
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
-    ///   `AMQPProtocolError` when a value cannot be encoded (a routing key over 255 bytes, a
-    ///   body over the size limit). Nothing is sent then. Off the loop, errors are logged
-    ///   instead and nil is returned.
+    ///   `ConnectionRecoveringError` while the connection recovers (publish from `whenWritable`
+    ///   to wait for it), `AMQPProtocolError` when a value cannot be encoded (a routing key over
+    ///   255 bytes, a body over the size limit). Nothing is sent then. Off the loop, errors are
+    ///   logged instead and nil is returned.
     @discardableResult
     public func basicPublish(
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
@@ -248,10 +261,11 @@ extension SelectChannel {
         }
     }
 
-    /// While the connection recovers, an ack, nack or reject names a delivery of the lost
-    /// connection, which the broker requeued already: it is dropped, not sent. Loop only.
+    /// While the channel waits to be reopened, an ack, nack or reject names a delivery of the
+    /// lost connection, which the broker requeued already: it is dropped, not sent. (Once
+    /// reopened, the channel machine tells old tags from new ones.) Loop only.
     func dropsAcknowledgement(_ method: AMQP.Method) -> Bool {
-        guard awaitsRecovery else { return false }
+        guard status.withLock({ $0 == .recovering }) else { return false }
         logger.debug("\(method.name) for a delivery of the lost connection is dropped")
         return true
     }

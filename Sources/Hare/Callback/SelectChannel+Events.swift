@@ -45,6 +45,9 @@ extension SelectChannel: ChannelDelegate {
     func channel(
         _ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64], continuation: TagOffsets
     ) {
+        // Already closed for good (the application closed it while recovery reopened it, or it
+        // could not be reopened): its close was reported then.
+        guard !status.withLock({ $0 == .closed }) else { return }
         let waitsForRecovery = connection.handlerLost && status.withLock { status in
             guard status == .open || status == .recovering else { return false }
             status = .recovering
@@ -61,6 +64,7 @@ extension SelectChannel: ChannelDelegate {
         // and comes back with the same number. What the broker never confirmed is reported lost.
         self.continuation = continuation
         lastConsumer = nil
+        if connection.topology.settings(of: number).transactional { transactionLost = true }
         guard !unconfirmed.isEmpty else { return }
         let reason = (error as? ChannelClosedByConnection).map { "\($0.connectionError)" } ?? "\(error)"
         let lost = unconfirmed.map { PublishConfirmLost(sequenceNumber: $0, reason: reason) }

@@ -20,13 +20,29 @@ extension SelectChannel {
         call(.txSelect(AMQP.Tx.Select()), as: AMQP.Tx.SelectOk.self, callback: callback)
     }
 
-    /// Commits the current transaction (tx.commit).
+    /// Commits the current transaction (tx.commit). After a recovery that interrupted the
+    /// transaction, the first commit fails with `TransactionLost` instead (and rolls back what
+    /// came after the recovery): the work before the loss is gone.
     public func txCommit(callback: ((Result<AMQP.Tx.CommitOk, any Error>) -> Void)? = nil) {
-        call(.txCommit(AMQP.Tx.Commit()), as: AMQP.Tx.CommitOk.self, callback: callback)
+        eventLoop.runOnLoop { [self] in
+            guard transactionLost, !awaitsRecovery else {
+                call(.txCommit(AMQP.Tx.Commit()), as: AMQP.Tx.CommitOk.self, callback: callback)
+                return
+            }
+            // The work before the loss is gone: roll back what came after it rather than
+            // commit half a transaction.
+            transactionLost = false
+            call(.txRollback(AMQP.Tx.Rollback()), as: AMQP.Tx.RollbackOk.self) { result in
+                callback?(.failure(TransactionLost(rolledBack: (try? result.get()) != nil)))
+            }
+        }
     }
 
     /// Abandons the current transaction (tx.rollback).
     public func txRollback(callback: ((Result<AMQP.Tx.RollbackOk, any Error>) -> Void)? = nil) {
-        call(.txRollback(AMQP.Tx.Rollback()), as: AMQP.Tx.RollbackOk.self, callback: callback)
+        eventLoop.runOnLoop { [self] in
+            if !awaitsRecovery { transactionLost = false }
+            call(.txRollback(AMQP.Tx.Rollback()), as: AMQP.Tx.RollbackOk.self, callback: callback)
+        }
     }
 }

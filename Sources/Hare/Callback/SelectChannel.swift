@@ -36,6 +36,9 @@ public final class SelectChannel: @unchecked Sendable {
     var onConfirmsLostCallbacks: [(SelectChannel, [PublishConfirmLost]) -> Void] = []
     /// Where the tags of the channel that recovery reopens start.
     var continuation = TagOffsets()
+    /// A transaction was open when the connection was lost: its uncommitted work is gone, so
+    /// the next tx.commit must not commit what came after the recovery alone.
+    var transactionLost = false
 
     init(connection: SelectConnection) {
         self.connection = connection
@@ -135,10 +138,11 @@ public final class SelectChannel: @unchecked Sendable {
 
     /// Sends a synchronous method and hands the typed reply to `callback` on the loop.
     func call<Reply: AMQPMethodProtocol>(
-        _ method: AMQP.Method, as reply: Reply.Type, callback: ((Result<Reply, any Error>) -> Void)?
+        _ method: AMQP.Method, as reply: Reply.Type, waitForRecovery: Bool = true,
+        callback: ((Result<Reply, any Error>) -> Void)?
     ) {
         eventLoop.runOnLoop { [self] in
-            if awaitsRecovery {
+            if awaitsRecovery, waitForRecovery || status.withLock({ $0 == .recovering }) {
                 connection.whenRecovered(method.name) { [self] result in
                     switch result {
                     case .success: call(method, as: reply, callback: callback)

@@ -25,7 +25,9 @@ extension SelectConnection {
 
     /// The handler is gone: recovery goes on (the next attempt), or the connection is closed.
     func handlerClosed(_ error: any AMQPConnectionError) {
-        guard let progress = recoveryProgress, progress.handlerLost else {
+        // The application closed the connection during the loss's own callbacks: done already.
+        guard !status.withLock({ $0 == .closed }) else { return }
+        guard let progress = recoveryProgress, progress.handlerLost, status.withLock({ $0 == .recovering }) else {
             didClose(error)
             return
         }
@@ -47,10 +49,15 @@ extension SelectConnection {
         switch recovery.whileRecovering {
         case .failFast:
             work(.failure(ConnectionRecoveringError(reason: "\(what): the connection is recovering", underlying: progress.lostWith)))
+        case .wait(let timeout) where !timeout.isFinite || timeout > 1e9:
+            // No bound: wait as long as the recovery takes.
+            let id = progress.nextWaiterID
+            progress.nextWaiterID += 1
+            progress.waiters.append((id, work, nil))
         case .wait(let timeout):
             let id = progress.nextWaiterID
             progress.nextWaiterID += 1
-            let timer = ioloop.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .clampedSeconds(timeout)) { [weak progress] in
+            let timer = ioloop.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .clampedSeconds(Swift.max(0, timeout))) { [weak progress] in
                 guard let progress, let index = progress.waiters.firstIndex(where: { $0.id == id }) else { return }
                 let waiter = progress.waiters.remove(at: index)
                 waiter.work(.failure(ConnectionRecoveringError(
@@ -62,8 +69,8 @@ extension SelectConnection {
     }
 
     /// Releases every call waiting for the recovery.
-    func finishRecoveryWaiters(_ result: Result<Void, any Error>) {
-        guard let progress = recoveryProgress else { return }
+    func finishRecoveryWaiters(_ result: Result<Void, any Error>, of progress: RecoveryProgress? = nil) {
+        guard let progress = progress ?? recoveryProgress else { return }
         let waiters = progress.waiters
         progress.waiters.removeAll()
         for waiter in waiters {
@@ -138,11 +145,13 @@ extension SelectConnection {
 
     /// The run restored everything on `handler`: the connection is open again.
     func recoverySucceeded(_ progress: RecoveryProgress) {
-        guard recoveryProgress === progress else { return }
+        guard recoveryProgress === progress, status.withLock({ $0 == .recovering }) else { return }
         status.withLock { $0 = .open }
         logger.info("connection recovered", metadata: ["attempts": "\(progress.attempt)"])
-        finishRecoveryWaiters(.success(()))
+        // Cleared first: a call released below that loses the connection again starts a
+        // recovery of its own.
         recoveryProgress = nil
         emit(.succeeded(attempts: progress.attempt))
+        finishRecoveryWaiters(.success(()), of: progress)
     }
 }

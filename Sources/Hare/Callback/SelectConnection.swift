@@ -180,7 +180,8 @@ public final class SelectConnection: @unchecked Sendable {
             }
             switch previous {
             case .closing, .closed: return
-            case .recovering where handler == nil:
+            case .recovering where handler == nil || handler?.finalError != nil:
+                // Between attempts, or inside the callbacks of the loss itself.
                 abandonRecovery(ConnectionClosedByClient(replyCode: replyCode, replyText: replyText))
                 return
             case .opening, .open, .recovering: break

@@ -32,3 +32,20 @@ public struct PublishConfirmLost: AMQPChannelError, Hashable {
         "PublishConfirmLost: publish \(sequenceNumber) was not confirmed before the connection was lost (\(reason))"
     }
 }
+
+/// The connection was lost while a transaction was open (tx.select): what it held before the
+/// loss is gone, so the commit was refused and what came after the recovery was rolled back.
+/// Publish and ack the transaction's work again, then commit.
+public struct TransactionLost: AMQPChannelError, Hashable {
+    /// Whether the rollback of the work after the recovery succeeded.
+    public var rolledBack: Bool
+
+    /// Creates the error.
+    public init(rolledBack: Bool) { self.rolledBack = rolledBack }
+
+    /// A one-line account of the error.
+    public var description: String {
+        "TransactionLost: the connection was lost during the transaction; nothing was committed"
+            + (rolledBack ? " and the work since the recovery was rolled back" : "")
+    }
+}

@@ -7,10 +7,15 @@ struct RecoveryBackoff: Sendable {
     var jitter: Double
 
     init(_ options: RecoveryOptions) {
-        initialDelay = Swift.max(0, options.initialDelay)
-        maxDelay = Swift.max(initialDelay, options.maxDelay)
-        multiplier = Swift.max(1, options.multiplier)
-        jitter = Swift.min(1, Swift.max(0, options.jitter))
+        initialDelay = Self.seconds(options.initialDelay)
+        maxDelay = Swift.max(initialDelay, Self.seconds(options.maxDelay))
+        multiplier = options.multiplier.isFinite ? Swift.max(1, options.multiplier) : 2
+        jitter = options.jitter.isFinite ? Swift.min(1, Swift.max(0, options.jitter)) : 0
+    }
+
+    /// A delay option as a usable number of seconds: not negative, NaN as 0, at most a day.
+    private static func seconds(_ value: Double) -> Double {
+        value.isNaN ? 0 : Swift.min(86_400, Swift.max(0, value))
     }
 
     /// The delay before attempt `attempt` (1 is the first), in seconds; `random` is uniform in

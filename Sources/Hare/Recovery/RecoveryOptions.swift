@@ -31,12 +31,13 @@ public struct RecoveryOptions: Sendable {
     /// does not come back in step.
     public var jitter: Double
     /// How many reconnection attempts (each tries every host once) before giving up; nil tries
-    /// for as long as the application does not close the connection.
+    /// for as long as the application does not close the connection. Every failure is retried,
+    /// refused credentials included (a credentials provider may have fresh ones).
     public var maxAttempts: Int?
     /// What publishes and calls do while the connection recovers.
     public var whileRecovering: WhileRecovering
     /// Whether exchanges, queues, bindings and consumers are redeclared (true) or only the
-    /// channels are reopened (false).
+    /// channels are reopened (false: every consumer is then reported cancelled).
     public var recoverTopology: Bool
     /// Which recorded entities to redeclare: return false to leave one out (a consumer left out
     /// is reported cancelled). Called on the connection's loop.

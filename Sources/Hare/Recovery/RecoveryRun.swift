@@ -25,6 +25,7 @@ final class RecoveryRun {
     /// Whether the run still speaks for the connection (not lost again, not closed).
     private var isCurrent: Bool {
         connection.handler === handler && handler.finalError == nil && connection.recoveryProgress === progress
+            && connection.status.withLock { $0 == .recovering }
     }
 
     func start() {
@@ -129,7 +130,11 @@ final class RecoveryRun {
         case .consumer:
             return next()
         }
-        onScratch { [self] number in
+        onScratch { [self] opened in
+            guard case .success(let number) = opened else {
+                if case .failure(let error) = opened { failed(entity, error) }
+                return next()
+            }
             rpc(method, on: number) { [self] result in
                 switch result {
                 case .success(.queueDeclareOk(let ok)?):
@@ -155,7 +160,9 @@ final class RecoveryRun {
         let passive = AMQP.Method.queueDeclare(AMQP.Queue.Declare(
             queue: queue, passive: true, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: [:]
         ))
-        onScratch { [self] number in
+        onScratch { [self] opened in
+            // Without a channel to check on, the consumers are restarted unchecked.
+            guard case .success(let number) = opened else { return next() }
             rpc(passive, on: number) { [self] result in
                 if case .failure(let error) = result {
                     for consumer in connection.topology.consumers where consumer.queue == queue {
@@ -169,6 +176,9 @@ final class RecoveryRun {
 
     // MARK: Consumers
 
+    /// Restarts the channel's consumers in order, each under the per-consumer qos it started
+    /// with (prefetch applies to consumers started after it), then puts the channel's last qos
+    /// back.
     private func restartConsumers(_ channel: SelectChannel, next: @escaping () -> Void) {
         let number = channel.channelNumber
         let recorded = connection.topology.consumers(on: number)
@@ -177,16 +187,31 @@ final class RecoveryRun {
             dropConsumer(consumer, ConsumerCancelled(consumerTag: consumer.consumerTag))
         }
         channel.dropConsumers(except: Set(kept.map(\.consumerTag)))
-        each(kept, { [self] consumer, done in
-            let consume = AMQP.Method.basicConsume(AMQP.Basic.Consume(
+        let last = connection.topology.settings(of: number).qos.last { !$0.global }
+        var applied = last
+        var steps: [(method: AMQP.Method, consumer: RecordedConsumer?)] = []
+        for consumer in kept {
+            let wanted = connection.topology.qos(of: consumer)
+            if let wanted, wanted != applied {
+                steps.append((.basicQos(wanted), nil))
+                applied = wanted
+            }
+            steps.append((.basicConsume(AMQP.Basic.Consume(
                 queue: consumer.queue, consumerTag: consumer.consumerTag, noLocal: false, noAck: consumer.autoAck,
                 exclusive: consumer.exclusive, noWait: false, arguments: consumer.arguments
-            ))
-            rpc(consume, on: number) { [self] result in
+            )), consumer))
+        }
+        if let last, applied != last { steps.append((.basicQos(last), nil)) }
+        each(steps, { [self] step, done in
+            rpc(step.method, on: number) { [self] result in
                 if case .failure(let error) = result {
-                    failed(.consumer(consumer), error)
-                    connection.topology.forgetConsumer(consumer.consumerTag, on: number)
-                    channel.consumerLost(consumer.consumerTag)
+                    if let consumer = step.consumer {
+                        failed(.consumer(consumer), error)
+                        connection.topology.forgetConsumer(consumer.consumerTag, on: number)
+                        channel.consumerLost(consumer.consumerTag)
+                    } else {
+                        logger.error("recovery could not re-apply basic.qos on channel \(number)", metadata: ["error": "\(error)"])
+                    }
                 }
                 done()
             }
@@ -221,23 +246,21 @@ final class RecoveryRun {
     }
 
     /// Runs `body` with the scratch channel's number, opening it first when needed (a refused
-    /// declaration closes it).
-    private func onScratch(_ body: @escaping (UInt16) -> Void) {
-        // A refused declaration closed it: the handler forgets a closed channel before it fails
-        // the request, and tells the delegate after.
-        if let scratch, !scratch.delegate.closed, handler.channels[scratch.number] != nil { return body(scratch.number) }
+    /// declaration closes it), or with why it cannot be opened (no channel number is free).
+    private func onScratch(_ body: @escaping (Result<UInt16, any Error>) -> Void) {
+        // The handler forgets a closed channel before it fails the request, and tells the
+        // delegate after.
+        if let scratch, !scratch.delegate.closed, handler.channels[scratch.number] != nil { return body(.success(scratch.number)) }
         let delegate = ScratchChannel()
         handler.openChannel(number: nil, delegate: delegate) { [self] result in
             guard isCurrent else { return }
             switch result {
             case .success(let number):
                 scratch = (number, delegate)
-                body(number)
+                body(.success(number))
             case .failure(let error):
-                // No channel for the topology: the connection is going down (the run stops) or
-                // has no channel left; either way the topology cannot come back on it.
                 logger.error("recovery could not open a channel for the topology", metadata: ["error": "\(error)"])
-                handler.abort(StreamLostError(reason: "recovery could not open a channel", underlying: IOFailure(error)))
+                body(.failure(error))
             }
         }
     }

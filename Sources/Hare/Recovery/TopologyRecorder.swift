@@ -2,8 +2,9 @@ import AMQPProtocol
 
 /// What a connection declared, so recovery can declare it again: exchanges, queues, bindings
 /// and consumers in the order they were made, and each channel's qos, confirm and transaction
-/// modes. Fed with each method once the broker accepted it; entities the application deleted
-/// are forgotten (and with them what depended on them). Pure state: no I/O.
+/// modes. Fed with each method once the broker accepted it (a no-wait method once it is sent);
+/// entities the application deleted are forgotten (and with them what depended on them). Pure
+/// state: no I/O.
 struct TopologyRecorder {
     /// A channel's modes, re-applied when it is reopened.
     struct ChannelSettings: Equatable {
@@ -18,10 +19,18 @@ struct TopologyRecorder {
     private(set) var bindings: [RecordedBinding] = []
     private(set) var consumers: [RecordedConsumer] = []
     private var settings: [UInt16: ChannelSettings] = [:]
+    /// The per-consumer basic.qos in effect when each consumer started (prefetch applies to
+    /// consumers started after it), by channel and tag.
+    private var consumerQos: [String: AMQP.Basic.Qos] = [:]
 
     /// The modes to re-apply on channel `number`.
     func settings(of number: UInt16) -> ChannelSettings {
         settings[number] ?? ChannelSettings()
+    }
+
+    /// The per-consumer qos `consumer` started under (nil: none was set).
+    func qos(of consumer: RecordedConsumer) -> AMQP.Basic.Qos? {
+        consumerQos[Self.key(consumer.channelNumber, consumer.consumerTag)]
     }
 
     /// The consumers of channel `number`, in the order they were started.
@@ -76,6 +85,7 @@ struct TopologyRecorder {
             if case .basicConsumeOk(let ok)? = reply { tag = ok.consumerTag }
             guard !tag.isEmpty else { return }
             consumers.removeAll { $0.channelNumber == number && $0.consumerTag == tag }
+            consumerQos[Self.key(number, tag)] = settings[number]?.qos.last { !$0.global }
             consumers.append(RecordedConsumer(
                 consumerTag: tag, queue: consume.queue, channelNumber: number, autoAck: consume.noAck,
                 exclusive: consume.exclusive, arguments: consume.arguments
@@ -101,10 +111,13 @@ struct TopologyRecorder {
         forgetConsumer(tag, on: number, cancelledByApplication: false)
     }
 
-    /// Channel `number` closed: its consumers and modes go with it.
+    /// Channel `number` closed: its consumers and modes go with it (and an auto-delete queue
+    /// whose last consumer was among them, which the broker deletes then).
     mutating func channelClosed(_ number: UInt16) {
         settings[number] = nil
-        consumers.removeAll { $0.channelNumber == number }
+        for consumer in consumers where consumer.channelNumber == number {
+            forgetConsumer(consumer.consumerTag, on: number, cancelledByApplication: true)
+        }
     }
 
     /// A server-named queue came back as `new`: its bindings and consumers follow it.
@@ -122,7 +135,14 @@ struct TopologyRecorder {
     mutating func forgetQueue(_ name: String) {
         queues.removeAll { $0.name == name }
         bindings.removeAll { $0.destination == .queue(name) }
+        for consumer in consumers where consumer.queue == name {
+            consumerQos[Self.key(consumer.channelNumber, consumer.consumerTag)] = nil
+        }
         consumers.removeAll { $0.queue == name }
+    }
+
+    private static func key(_ number: UInt16, _ tag: String) -> String {
+        "\(number) \(tag)"
     }
 
     // MARK: Internals
@@ -154,6 +174,7 @@ struct TopologyRecorder {
     private mutating func forgetConsumer(_ tag: String, on number: UInt16, cancelledByApplication: Bool) {
         guard let index = consumers.firstIndex(where: { $0.channelNumber == number && $0.consumerTag == tag }) else { return }
         let consumer = consumers.remove(at: index)
+        consumerQos[Self.key(number, tag)] = nil
         // An auto-delete queue goes once its last consumer is cancelled.
         if cancelledByApplication, let queue = queues.first(where: { $0.name == consumer.queue }), queue.autoDelete,
            !consumers.contains(where: { $0.queue == consumer.queue }) {

@@ -30,6 +30,11 @@ struct RecoveryBackoffTests {
         #expect(huge.delay(beforeAttempt: 1_000_000, random: 0.5) == 30)
         let zero = RecoveryBackoff(RecoveryOptions(initialDelay: 0, maxDelay: 10, multiplier: 2, jitter: 0))
         #expect(zero.delay(beforeAttempt: Int.max, random: 0.5) == 0)
+        let odd = RecoveryBackoff(RecoveryOptions(initialDelay: .nan, maxDelay: .infinity, multiplier: .nan, jitter: .infinity))
+        #expect(odd.delay(beforeAttempt: 1, random: 0.5) == 0)
+        let endless = RecoveryBackoff(RecoveryOptions(initialDelay: .infinity, maxDelay: .infinity, multiplier: 2, jitter: 0.2))
+        let day = endless.delay(beforeAttempt: 3, random: 0.5)
+        #expect(day.isFinite && day == 86_400)
     }
 
     @Test("I/O errors, missed heartbeats and 320 start a recovery; nothing else does")

@@ -144,4 +144,34 @@ struct TopologyRecorderTests {
         #expect(recorder.settings(of: 4) == TopologyRecorder.ChannelSettings())
         #expect(recorder.consumers.isEmpty)
     }
+
+    @Test("a closed channel's consumers go, and an auto-delete queue whose last consumer was among them")
+    func channelClosedAutoDelete() {
+        var recorder = TopologyRecorder()
+        recorder.record(Self.declareQueue("a", autoDelete: true), reply: Self.declareOk("a"), channel: 1)
+        recorder.record(Self.declareQueue("b", autoDelete: true), reply: Self.declareOk("b"), channel: 1)
+        recorder.record(Self.consume("a", tag: "c1"), reply: nil, channel: 1)
+        recorder.record(Self.consume("b", tag: "c2"), reply: nil, channel: 1)
+        recorder.record(Self.consume("b", tag: "c3"), reply: nil, channel: 2)
+        recorder.channelClosed(1)
+        #expect(recorder.queues.map(\.name) == ["b"])
+        #expect(recorder.consumers.map(\.consumerTag) == ["c3"])
+    }
+
+    @Test("each consumer remembers the per-consumer qos it started under")
+    func consumerQos() throws {
+        var recorder = TopologyRecorder()
+        let ten = AMQP.Basic.Qos(prefetchSize: 0, prefetchCount: 10, global: false)
+        let twenty = AMQP.Basic.Qos(prefetchSize: 0, prefetchCount: 20, global: false)
+        recorder.record(Self.consume("q", tag: "none"), reply: nil, channel: 1)
+        recorder.record(.basicQos(ten), reply: nil, channel: 1)
+        recorder.record(.basicQos(AMQP.Basic.Qos(prefetchSize: 0, prefetchCount: 99, global: true)), reply: nil, channel: 1)
+        recorder.record(Self.consume("q", tag: "ten"), reply: nil, channel: 1)
+        recorder.record(.basicQos(twenty), reply: nil, channel: 1)
+        recorder.record(Self.consume("q", tag: "twenty"), reply: nil, channel: 1)
+        let byTag = Dictionary(uniqueKeysWithValues: recorder.consumers.map { ($0.consumerTag, recorder.qos(of: $0)) })
+        #expect(byTag["none"] == .some(nil))
+        #expect(byTag["ten"] == ten)
+        #expect(byTag["twenty"] == twenty)
+    }
 }

@@ -348,15 +348,18 @@ extension Integration {
             #expect(!connection.isOpen)
         }
 
-        @Test("as a Service: a connection the broker closes makes run() throw why")
+        @Test("as a Service without recovery: a connection the broker closes makes run() throw why")
         func serviceThrowsBrokerClose() async throws {
             let name = Names.unique("hare-test-service-close")
-            let connection = try await Hare.Connection.connect(try Broker.parameters(name: name))
+            // With recovery (the default) a forced close is recovered and run() carries on.
+            let connection = try await Hare.Connection.connect(try Broker.parameters(name: name), recovery: .disabled)
             let running = Task { try await connection.run() }
             _ = try await connection.channel()
             try await RabbitMQCtl.closeConnection(named: name, explanation: "closed by the Hare tests")
             await #expect(throws: ConnectionClosedByBroker.self) {
-                try await withTimeout(10, "run() to end") { try await running.value }
+                try await withTimeout(10, "run() to end") {
+                    try await withTaskCancellationHandler { try await running.value } onCancel: { running.cancel() }
+                }
             }
         }
     }

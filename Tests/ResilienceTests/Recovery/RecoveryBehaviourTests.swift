@@ -157,6 +157,68 @@ extension Resilience {
             try? await fixture.observer.close()
         }
 
+        @Test("a close from inside the loss's own callbacks ends the connection: onClose gets ConnectionClosedByClient")
+        func closeFromLossCallback() async throws {
+            try await FaultBroker.ensureRunning()
+            let name = "close-in-callback-\(UUID().uuidString.prefix(8))"
+            let opened = Mailbox<Bool>("the connection to open")
+            let closes = Mailbox<String>("onClose")
+            let connection = SelectConnection(
+                parameters: try FaultBroker.parameters(name: name),
+                onOpen: { _ in opened.put(true) },
+                onClose: { _, error in closes.put("\(type(of: error))") },
+                recovery: .fast
+            )
+            connection.addOnRecoveryCallback { connection, event in
+                if case .started = event { connection.close(replyText: "closed while the loss was reported") }
+            }
+            _ = try await opened.next(timeout: 20)
+            try await FaultBroker.closeConnections(named: name)
+            #expect(try await closes.next(timeout: 10) == "ConnectionClosedByClient")
+            #expect(connection.isClosed && !connection.isRecovering)
+        }
+
+        @Test("a consumer cancelled while its channel waits to be reopened is cancelled at once and not restarted")
+        func cancelWhileRecovering() async throws {
+            let fixture = try await RecoveryFixture.open("cancel-while-recovering", recovery: RecoveryOptions(
+                initialDelay: 2, maxDelay: 2, jitter: 0, whileRecovering: .failFast
+            ))
+            let queue = "hare-faults-cancelled-\(fixture.name)"
+            let channel = try await fixture.connection.channel()
+            try await channel.queueDeclare(queue: queue)
+            let consumer = try await channel.basicConsume(queue: queue)
+            try await FaultBroker.closeConnections(named: fixture.name)
+            try await waitUntil("the channel to wait for recovery") { channel.isRecovering }
+            let ok = try await withTimeout(2, "basicCancel during recovery") { try await channel.basicCancel(consumerTag: consumer.consumerTag) }
+            #expect(ok.consumerTag == consumer.consumerTag)
+            _ = try await expectRecovery(fixture.events)
+            let consumers = try await FaultBroker.ctl("list_consumers", "--no-table-headers", "queue_name", "consumer_tag")
+            #expect(!consumers.contains(consumer.consumerTag), "the cancelled consumer came back: \(consumers)")
+            for try await _ in consumer {}  // ended by the cancel
+            try await channel.queueDelete(queue: queue)
+            await fixture.close()
+        }
+
+        @Test("a transaction the loss interrupted: the first commit after recovery fails with TransactionLost and rolls back")
+        func transactionLost() async throws {
+            let fixture = try await RecoveryFixture.open("tx-lost")
+            let queue = "hare-faults-tx-\(fixture.name)"
+            let channel = try await fixture.connection.channel()
+            try await channel.queueDeclare(queue: queue)
+            try await channel.txSelect()
+            try await channel.basicPublish(exchange: "", routingKey: queue, body: "before the loss")
+            try await fixture.forceRecovery()
+            try await channel.basicPublish(exchange: "", routingKey: queue, body: "after the loss")
+            await #expect(throws: TransactionLost(rolledBack: true)) { try await channel.txCommit() }
+            #expect(try await RecoveryFixture.messageCount(queue, on: channel, reaching: 0) == 0)
+            try await channel.basicPublish(exchange: "", routingKey: queue, body: "again")
+            try await channel.txCommit()
+            #expect(try await RecoveryFixture.messageCount(queue, on: channel, reaching: 1) == 1)
+            try await channel.queueDelete(queue: queue)
+            try await channel.txCommit()
+            await fixture.close()
+        }
+
         @Test("publishes whose confirms were outstanding at the loss fail with PublishConfirmLost; republished, they are confirmed")
         func confirmsLost() async throws {
             let fixture = try await RecoveryFixture.open("confirms-lost")
