@@ -19,6 +19,9 @@ struct TopologyRecorder {
     private(set) var bindings: [RecordedBinding] = []
     private(set) var consumers: [RecordedConsumer] = []
     private var settings: [UInt16: ChannelSettings] = [:]
+    /// Each channel's last declared queue: an empty queue name in a bind, unbind, consume or
+    /// delete means it (AMQP 0-9-1), and recovery replays them on other channels.
+    private var lastQueue: [UInt16: String] = [:]
     /// The per-consumer basic.qos in effect when each consumer started (prefetch applies to
     /// consumers started after it), by channel and tag.
     private var consumerQos: [String: AMQP.Basic.Qos] = [:]
@@ -61,15 +64,20 @@ struct TopologyRecorder {
             )
             queues.removeAll { $0.name == name }
             queues.append(queue)
+            lastQueue[number] = name
         case .queueDelete(let delete):
-            forgetQueue(delete.queue)
+            forgetQueue(queueName(delete.queue, on: number))
         case .queueBind(let bind):
+            let queue = queueName(bind.queue, on: number)
             addBinding(RecordedBinding(
-                source: bind.exchange, destination: .queue(bind.queue), routingKey: bind.routingKey, arguments: bind.arguments
+                source: bind.exchange, destination: .queue(queue), routingKey: bind.routingKey.isEmpty && bind.queue.isEmpty ? queue : bind.routingKey,
+                arguments: bind.arguments
             ))
         case .queueUnbind(let unbind):
+            let queue = queueName(unbind.queue, on: number)
             removeBinding(RecordedBinding(
-                source: unbind.exchange, destination: .queue(unbind.queue), routingKey: unbind.routingKey, arguments: unbind.arguments
+                source: unbind.exchange, destination: .queue(queue),
+                routingKey: unbind.routingKey.isEmpty && unbind.queue.isEmpty ? queue : unbind.routingKey, arguments: unbind.arguments
             ))
         case .exchangeBind(let bind):
             addBinding(RecordedBinding(
@@ -87,7 +95,7 @@ struct TopologyRecorder {
             consumers.removeAll { $0.channelNumber == number && $0.consumerTag == tag }
             consumerQos[Self.key(number, tag)] = settings[number]?.qos.last { !$0.global }
             consumers.append(RecordedConsumer(
-                consumerTag: tag, queue: consume.queue, channelNumber: number, autoAck: consume.noAck,
+                consumerTag: tag, queue: queueName(consume.queue, on: number), channelNumber: number, autoAck: consume.noAck,
                 exclusive: consume.exclusive, arguments: consume.arguments
             ))
         case .basicCancel(let cancel):
@@ -115,6 +123,7 @@ struct TopologyRecorder {
     /// whose last consumer was among them, which the broker deletes then).
     mutating func channelClosed(_ number: UInt16) {
         settings[number] = nil
+        lastQueue[number] = nil
         for consumer in consumers where consumer.channelNumber == number {
             forgetConsumer(consumer.consumerTag, on: number, cancelledByApplication: true)
         }
@@ -139,6 +148,11 @@ struct TopologyRecorder {
             consumerQos[Self.key(consumer.channelNumber, consumer.consumerTag)] = nil
         }
         consumers.removeAll { $0.queue == name }
+    }
+
+    /// `name`, or for an empty name the channel's last declared queue.
+    private func queueName(_ name: String, on number: UInt16) -> String {
+        name.isEmpty ? lastQueue[number] ?? name : name
     }
 
     private static func key(_ number: UInt16, _ tag: String) -> String {

@@ -174,4 +174,18 @@ struct TopologyRecorderTests {
         #expect(byTag["ten"] == ten)
         #expect(byTag["twenty"] == twenty)
     }
+
+    @Test("an empty queue name means the channel's last declared queue (bind with an empty key binds by its name)")
+    func lastDeclaredQueue() {
+        var recorder = TopologyRecorder()
+        recorder.record(Self.declareQueue(""), reply: Self.declareOk("amq.gen-1"), channel: 1)
+        recorder.record(Self.declareQueue("other"), reply: Self.declareOk("other"), channel: 2)
+        recorder.record(.queueBind(AMQP.Queue.Bind(queue: "", exchange: "x", routingKey: "", noWait: false, arguments: [:])), reply: nil, channel: 1)
+        recorder.record(Self.consume("", tag: "c"), reply: nil, channel: 1)
+        #expect(recorder.bindings == [RecordedBinding(source: "x", destination: .queue("amq.gen-1"), routingKey: "amq.gen-1", arguments: [:])])
+        #expect(recorder.consumers.map(\.queue) == ["amq.gen-1"])
+        recorder.record(.queueDelete(AMQP.Queue.Delete(queue: "", ifUnused: false, ifEmpty: false, noWait: false)), reply: nil, channel: 1)
+        #expect(recorder.queues.map(\.name) == ["other"])
+        #expect(recorder.bindings.isEmpty && recorder.consumers.isEmpty)
+    }
 }
