@@ -59,8 +59,15 @@ extension AMQPConnectionHandler {
         let bytes = outbound
         outbound = context.channel.allocator.buffer(capacity: Swift.max(4096, Swift.min(bytes.readableBytes, 1 << 20)))
         heartbeat.frameSent()
-        // A failed write (a reset, a broken pipe) closes the channel without an errorCaught:
-        // remember its error, so the end reads as the network's failure, not an orderly close.
+        guard !machine.isOpen else {
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+            if !writeWaiters.isEmpty { scheduleWriteDrain() }
+            return
+        }
+        // During the handshake, a failed write (a reset, a broken pipe) closes the channel
+        // without an errorCaught: remember its error, so the end reads as the network's failure
+        // rather than a refusal. (Once open, any end of the stream is a lost stream anyway, and
+        // the publishing path stays free of promises.)
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolatedUnsafeUnchecked().whenFailure { [self] error in
             if writeFailure == nil { writeFailure = IOFailure(error) }
