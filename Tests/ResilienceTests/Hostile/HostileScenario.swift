@@ -41,6 +41,14 @@ struct HostileOutcome {
             "resident memory grew by \(residentGrowth >> 20) MiB (bound \(Hostile.memorySlack >> 20) MiB)",
             sourceLocation: sourceLocation
         )
+        let closed = ending != nil && !isOpen && socketClosed && scriptFailures.isEmpty && connectionsAccepted == 1
+        let close = clientClose.map { "; the client sent close \($0.replyCode)" } ?? ""
+        FaultReport.print(
+            "hostile server: \(Test.current?.displayName ?? "scenario")",
+            expected: "a typed error, the connection closed, RSS growth < \(Hostile.memorySlack >> 20) MiB",
+            result: (closed && residentGrowth < Hostile.memorySlack ? "" : "UNEXPECTED: ")
+                + "\(ending.map { "\(type(of: $0))" } ?? "no error")\(close); RSS +\(String(format: "%.1f", Double(residentGrowth) / 1_048_576)) MiB"
+        )
     }
 }
 
