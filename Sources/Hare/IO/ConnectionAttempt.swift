@@ -19,7 +19,7 @@ import Darwin
 /// initializer for each, so every NIO channel gets a handler of its own; only the handler of the
 /// channel that wins the connect is wired to the attempt and to the face.
 final class ConnectionAttempt {
-    let parameters: ConnectionParameters
+    private(set) var parameters: ConnectionParameters
     let eventLoop: any EventLoop
     let logger: Logger
     let prepare: (AMQPConnectionHandler) -> Void
@@ -39,6 +39,13 @@ final class ConnectionAttempt {
     func run() -> EventLoopFuture<AMQPConnectionHandler> {
         let tls: NIOSSLContext?
         do {
+            // Asked once per attempt: a token may have expired since the last one. It must fit
+            // in start-ok as the static credentials were checked to.
+            if let provider = parameters.credentialsProvider {
+                parameters.credentials = provider()
+                parameters.credentialsProvider = nil
+                try ConnectionWorkflow.checkHandshakeFits(parameters)
+            }
             tls = try makeTLSContext()
         } catch {
             fail(error)
@@ -129,8 +136,7 @@ final class ConnectionAttempt {
     }
 
     private func makeHandler() -> AMQPConnectionHandler {
-        // Asked on every attempt: a token may have expired since the last one.
-        let credentials = parameters.credentialsProvider?() ?? parameters.credentials
+        let credentials = parameters.credentials
         let configuration = ConnectionConfiguration(
             virtualHost: parameters.virtualHost,
             locale: parameters.locale,

@@ -74,6 +74,13 @@ extension Resilience {
             try await fixture.forceRecovery()
             #expect(asked.value == 2)
             await fixture.close()
+
+            // What the provider gives must fit in start-ok, as static credentials must.
+            await #expect(throws: ParametersError.self) {
+                _ = try await Hare.Connection.connect(try FaultBroker.parameters(name: "credentials-too-large") { parameters in
+                    parameters.credentialsProvider = { PlainCredentials(username: "guest", password: String(repeating: "x", count: 5000)) }
+                })
+            }
         }
 
         @Test("while recovering: failFast refuses a publish at once; wait holds it until the connection is back, or fails it after its timeout")
