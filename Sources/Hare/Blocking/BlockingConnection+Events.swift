@@ -95,6 +95,22 @@ extension BlockingConnection {
         onBlockedCallbacks.append(callback)
     }
 
+    /// Adds a callback for recovery's progress (with `recovery` on): started, failed attempts,
+    /// renamed queues, entities that could not come back, succeeded. Run on the application's
+    /// thread, from `processDataEvents` or a blocking call, like the other callbacks.
+    public func addOnRecoveryCallback(_ callback: @escaping (BlockingConnection, RecoveryEvent) -> Void) {
+        if onRecoveryCallbacks.isEmpty {
+            let core = core
+            selectConnection.addOnRecoveryCallback { [weak self] _, event in
+                core.post(BlockingEvent(run: {
+                    guard let self else { return }
+                    for callback in self.onRecoveryCallbacks { callback(self, event) }
+                }))
+            }
+        }
+        onRecoveryCallbacks.append(callback)
+    }
+
     /// Adds a callback for connection.unblocked, run on the application's thread.
     public func addOnConnectionUnblockedCallback(
         _ callback: @escaping (BlockingConnection, AMQP.Connection.Unblocked) -> Void

@@ -29,6 +29,7 @@ public final class BlockingConnection: @unchecked Sendable {
     // Touched on the application's thread only.
     var onBlockedCallbacks: [(BlockingConnection, AMQP.Connection.Blocked) -> Void] = []
     var onUnblockedCallbacks: [(BlockingConnection, AMQP.Connection.Unblocked) -> Void] = []
+    var onRecoveryCallbacks: [(BlockingConnection, RecoveryEvent) -> Void] = []
 
     /// Opens a connection with one parameter set and waits until it is open.
     ///

@@ -361,6 +361,11 @@ extension Resilience {
             // The blocking face blocks its thread: give it one of its own.
             Thread.detachNewThread { outcome.put(Result { () throws -> String? in
                 let connection = try BlockingConnection(parameters, recovery: .fast)
+                var seen: [String] = []
+                connection.addOnRecoveryCallback { _, event in
+                    if case .started = event { seen.append("started") }
+                    if case .succeeded = event { seen.append("succeeded") }
+                }
                 let channel = try connection.channel()
                 _ = try channel.queueDeclare(queue: "", exclusive: true)
                 ready.put(true)
@@ -374,6 +379,8 @@ extension Resilience {
                     got = try channel.basicGet(queue: queue, autoAck: true).map { String(buffer: $0.body) }
                     if got == nil { Thread.sleep(forTimeInterval: 0.05) }
                 }
+                for _ in 0..<40 where seen.count < 2 { try connection.processDataEvents(timeLimit: 0.05) }
+                guard seen == ["started", "succeeded"] else { throw ScenarioFailure("recovery callbacks: \(seen)") }
                 try connection.close()
                 return got
             }) }
