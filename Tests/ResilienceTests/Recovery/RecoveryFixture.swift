@@ -66,12 +66,33 @@ struct RecoveryFixture {
     }
 }
 
+/// What the tests read from recovery events.
 extension RecoveryEvent {
+    /// The error of a failed attempt, nil for other events.
+    var attemptError: (any Error)? {
+        guard case .attemptFailed(_, let error, _) = self else { return nil }
+        return error
+    }
+
+    /// The error recovery started with, nil for other events.
+    var startError: (any Error)? {
+        guard case .started(let error) = self else { return nil }
+        return error
+    }
+
+    /// The attempts a successful recovery took, nil for other events.
+    var succeededAttempts: Int? {
+        guard case .succeeded(let attempts) = self else { return nil }
+        return attempts
+    }
+
+    /// The old and new names of a renamed server-named queue, nil for other events.
     var renamed: (old: String, new: String)? {
         guard case .queueNameChanged(let old, let new) = self else { return nil }
         return (old, new)
     }
 
+    /// The entity that could not be redeclared, nil for other events.
     var failedEntity: RecordedEntity? {
         guard case .entityFailed(let entity, _) = self else { return nil }
         return entity

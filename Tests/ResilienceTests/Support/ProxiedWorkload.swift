@@ -87,26 +87,6 @@ extension TCPProxy {
     }
 }
 
-extension RecoveryEvent {
-    /// The error of a failed attempt, nil for other events.
-    var attemptError: (any Error)? {
-        guard case .attemptFailed(_, let error, _) = self else { return nil }
-        return error
-    }
-
-    /// The error recovery started with, nil for other events.
-    var startError: (any Error)? {
-        guard case .started(let error) = self else { return nil }
-        return error
-    }
-
-    /// The attempts a successful recovery took, nil for other events.
-    var succeededAttempts: Int? {
-        guard case .succeeded(let attempts) = self else { return nil }
-        return attempts
-    }
-}
-
 /// The errors inside `error`: those of every attempt of a workflow, or itself.
 func leafErrors(_ error: any Error) -> [any Error] {
     if let workflow = error as? AMQPConnectionWorkflowFailed { return workflow.errors.flatMap { leafErrors($0) } }
