@@ -23,6 +23,13 @@ public struct CodePrinter {
         line(closing)
     }
 
+    /// Writes a `switch` whose `case` lines `body` writes at the switch's own level.
+    public mutating func switchBlock(_ opening: String, _ body: (inout CodePrinter) -> Void) {
+        line(opening)
+        body(&self)
+        line("}")
+    }
+
     /// The source written so far.
     public var contents: String { text }
 }

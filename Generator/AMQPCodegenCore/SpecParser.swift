@@ -98,6 +98,10 @@ public struct SpecParser {
             }
             properties.append(field)
         }
+        // The generated properties keep which ones are present in one 64-bit word.
+        if properties.count > 64 {
+            throw error(element, what, "\(properties.count) properties; at most 64 are supported")
+        }
         var methods: [SpecMethod] = []
         for child in element.children(named: "method") {
             let method = try parseMethod(child, className: name, domains: domains)

@@ -92,6 +92,17 @@ enum WireTypeCode {
         }
     }
 
+    /// Checks a received property and moves past it without building its value: a short
+    /// string's UTF-8, a table's structure. Nil for a bit, which has no bytes.
+    static func checkStatement(_ type: AMQPType) -> String? {
+        switch type {
+        case .bit: nil
+        case .shortstr: "try reader.checkShortString()"
+        case .table: "_ = try reader.skipFieldTable(depth: 1)"
+        default: skipStatement(type)
+        }
+    }
+
     /// Writes the encoding of a reserved field's default without building a value.
     static func writeDefaultStatement(_ type: AMQPType) -> String {
         switch type {

@@ -31,6 +31,35 @@ public struct AMQPFrameParser: Sendable {
         }
     }
 
+    /// Parses every whole frame at the front of `buffer` in one pass over its memory, handing
+    /// each to `body` in order, and consumes the frames handed out. Stops early when `body`
+    /// returns false, and at the first frame not all there yet. A frame that cannot be decoded
+    /// throws, after the frames before it were handed out and consumed; it stays at the front.
+    ///
+    /// `body` must not change `buffer`: the frames share its memory, and so does the parser
+    /// while this runs.
+    public func parseFrames(
+        _ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache? = nil, _ body: (AMQPFrame) -> Bool
+    ) throws(AMQPProtocolError) {
+        let source = buffer
+        var consumed = 0
+        var failure: AMQPProtocolError?
+        source.withUnsafeReadableBytes { bytes in
+            var reader = AMQPReader(bytes: bytes, source: source, offset: 0, end: bytes.count)
+            reader.strings = strings
+            do throws(AMQPProtocolError) {
+                while let frame = try parse(&reader) {
+                    consumed = reader.offset
+                    guard body(frame) else { return }
+                }
+            } catch {
+                failure = error
+            }
+        }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        if let failure { throw failure }
+    }
+
     /// Parses one frame from `reader`; returns nil, leaving the reader where it was, when the
     /// frame is not all there yet.
     @inline(__always)
@@ -114,7 +143,6 @@ public struct AMQPFrameParser: Sendable {
 
     @inline(__always)
     private func decodeContentHeader(_ payload: inout AMQPReader) throws(AMQPProtocolError) -> AMQPContentHeader {
-        payload.strings = nil  // property strings (message ids and the like) are new every time
         let classID = try payload.readShort()
         let weight = try payload.readShort()
         let bodySize = try payload.readLongLong()

@@ -126,6 +126,18 @@ public struct AMQPReader {
         return string
     }
 
+    /// Moves past a `shortstr` after checking that it is valid UTF-8, without building it.
+    @inlinable
+    public mutating func checkShortString() throws(AMQPProtocolError) {
+        let length = Int(try load(UInt8.self))
+        try require(length)
+        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        guard AMQPReader.isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil else {
+            throw AMQPProtocolError(.invalidUTF8)
+        }
+        offset += length
+    }
+
     /// Skips a `shortstr` without decoding it.
     @inlinable
     public mutating func skipShortString() throws(AMQPProtocolError) {
@@ -301,13 +313,7 @@ public struct AMQPReader {
     /// A table key: a short string that must be valid UTF-8.
     @usableFromInline
     mutating func skipFieldTableKey() throws(AMQPProtocolError) {
-        let length = Int(try load(UInt8.self))
-        try require(length)
-        let key = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
-        guard AMQPReader.isASCII(key) || String(validating: key, as: UTF8.self) != nil else {
-            throw AMQPProtocolError(.invalidUTF8)
-        }
-        offset += length
+        try checkShortString()
     }
 
     /// Checks one tagged value at nesting level `depth` and moves past it.

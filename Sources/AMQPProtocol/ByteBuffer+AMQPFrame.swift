@@ -46,27 +46,28 @@ extension ByteBuffer {
     /// body frame.
     @inlinable
     public mutating func writeAMQPContent(channel: UInt16, properties: AMQP.BasicProperties, body: ByteBuffer, frameMax: Int) throws(AMQPProtocolError) {
-        let headerSize = 12 + (try properties.encodedSize())
-        let bodySize = body.readableBytes
-        let chunk = frameMax <= AMQPLimits.frameOverhead ? max(bodySize, 1) : frameMax - AMQPLimits.frameOverhead
-        let bodyFrames = (bodySize + chunk - 1) / chunk
-        let total = headerSize + AMQPLimits.frameOverhead + bodySize + bodyFrames * AMQPLimits.frameOverhead
-        writeAMQP(size: total) { writer in
-            writer.writeHeaderFrame(
-                channel: channel, classID: AMQP.BasicProperties.classID, weight: 0, bodySize: UInt64(bodySize),
-                properties: properties, payloadSize: headerSize
-            )
-            guard bodySize > 0 else { return }
-            body.withUnsafeReadableBytes { bytes in
-                var sent = 0
-                while sent < bodySize {
-                    let piece = Swift.min(chunk, bodySize - sent)
-                    writer.writeFrameStart(type: AMQPFrame.FrameType.body, channel: channel, payloadSize: piece)
-                    writer.writeRaw(UnsafeRawBufferPointer(rebasing: bytes[sent..<(sent + piece)]))
-                    writer.writeOctet(AMQPFrame.FrameType.end)
-                    sent += piece
-                }
-            }
+        let content = try AMQPContentLayout(properties: properties, bodySize: body.readableBytes, frameMax: frameMax)
+        writeAMQP(size: content.totalSize) { writer in
+            writer.writeContent(channel: channel, properties: properties, body: body, layout: content)
+        }
+    }
+
+    /// Writes a whole message, its method frame (basic.publish) then its header and body frames
+    /// as `writeAMQPContent` does, with one size check and one reservation: either every frame
+    /// is written or, when it throws, nothing.
+    @inlinable
+    public mutating func writeAMQPMessage<M: AMQPMethodProtocol>(
+        channel: UInt16, method: M, properties: AMQP.BasicProperties, body: ByteBuffer, frameMax: Int
+    ) throws(AMQPProtocolError) {
+        let methodSize = 4 + (try method.encodedSize())
+        let content = try AMQPContentLayout(properties: properties, bodySize: body.readableBytes, frameMax: frameMax)
+        writeAMQP(size: methodSize + AMQPLimits.frameOverhead + content.totalSize) { writer in
+            writer.writeFrameStart(type: AMQPFrame.FrameType.method, channel: channel, payloadSize: methodSize)
+            writer.writeShort(M.classID)
+            writer.writeShort(M.methodID)
+            method.encode(to: &writer)
+            writer.writeOctet(AMQPFrame.FrameType.end)
+            writer.writeContent(channel: channel, properties: properties, body: body, layout: content)
         }
     }
 
@@ -90,7 +91,50 @@ extension ByteBuffer {
     }
 }
 
+/// The sizes of a message's content frames: its header frame's payload and the body's split
+/// into frames.
+@usableFromInline
+struct AMQPContentLayout {
+    /// The header frame's payload: class, weight, body size and the properties.
+    @usableFromInline let headerSize: Int
+    /// The largest body frame payload.
+    @usableFromInline let chunk: Int
+    /// The header frame and every body frame, overhead included.
+    @usableFromInline let totalSize: Int
+
+    /// Checks the properties (what could make encoding them fail) and lays the frames out.
+    @inlinable
+    init(properties: AMQP.BasicProperties, bodySize: Int, frameMax: Int) throws(AMQPProtocolError) {
+        headerSize = 12 + (try properties.encodedSize())
+        chunk = frameMax <= AMQPLimits.frameOverhead ? max(bodySize, 1) : frameMax - AMQPLimits.frameOverhead
+        let bodyFrames = (bodySize + chunk - 1) / chunk
+        totalSize = headerSize + AMQPLimits.frameOverhead + bodySize + bodyFrames * AMQPLimits.frameOverhead
+    }
+}
+
 extension AMQPWriter {
+    /// Writes a message's header frame and body frames, laid out by `layout`.
+    @inlinable
+    mutating func writeContent(channel: UInt16, properties: AMQP.BasicProperties, body: ByteBuffer, layout: AMQPContentLayout) {
+        let bodySize = body.readableBytes
+        writeHeaderFrame(
+            channel: channel, classID: AMQP.BasicProperties.classID, weight: 0, bodySize: UInt64(bodySize),
+            properties: properties, payloadSize: layout.headerSize
+        )
+        guard bodySize > 0 else { return }
+        let chunk = layout.chunk
+        body.withUnsafeReadableBytes { bytes in
+            var sent = 0
+            while sent < bodySize {
+                let piece = Swift.min(chunk, bodySize - sent)
+                writeFrameStart(type: AMQPFrame.FrameType.body, channel: channel, payloadSize: piece)
+                writeRaw(UnsafeRawBufferPointer(rebasing: bytes[sent..<(sent + piece)]))
+                writeOctet(AMQPFrame.FrameType.end)
+                sent += piece
+            }
+        }
+    }
+
     /// Writes a whole content header frame whose payload size (12 + the properties' encoded
     /// size) was computed beforehand.
     @inlinable

@@ -99,4 +99,30 @@ struct ContentSplittingTests {
         }
         #expect(parts.allSatisfy { $0.readableBytesView.allSatisfy { $0 == 0x42 } })
     }
+
+    @Test("a whole message in one write: the same frames as the method and its content written apart")
+    func wholeMessage() throws {
+        let publish = AMQP.Basic.Publish(exchange: "x", routingKey: "k", mandatory: true, immediate: false)
+        let properties = AMQP.BasicProperties(contentType: "text/plain", headers: ["h": .string("v")], deliveryMode: 2)
+        for size in [0, 1, 4088, 4089, 10_000] {
+            let body = ByteBuffer(repeating: 0x5A, count: size)
+            var apart = ByteBuffer()
+            try apart.writeAMQPMethodFrame(channel: 3, method: publish)
+            try apart.writeAMQPContent(channel: 3, properties: properties, body: body, frameMax: 4096)
+            var together = ByteBuffer()
+            try together.writeAMQPMessage(channel: 3, method: publish, properties: properties, body: body, frameMax: 4096)
+            #expect(together == apart, "body of \(size) bytes")
+        }
+    }
+
+    @Test("a message whose properties cannot be encoded writes nothing, not even its method frame")
+    func wholeMessageOrNothing() {
+        let publish = AMQP.Basic.Publish(exchange: "", routingKey: "k", mandatory: false, immediate: false)
+        let properties = AMQP.BasicProperties(messageId: String(repeating: "m", count: 256))
+        var buffer = ByteBuffer(bytes: [1, 2, 3])
+        #expect(throws: AMQPProtocolError(.shortStringTooLong(length: 256))) {
+            try buffer.writeAMQPMessage(channel: 1, method: publish, properties: properties, body: ByteBuffer(bytes: [9]), frameMax: 4096)
+        }
+        #expect(buffer.bytes == [1, 2, 3])
+    }
 }

@@ -20,8 +20,9 @@ extension AMQPConnectionHandler {
     func write(publish request: PublishRequest, channel: UInt16) {
         let frameMax = Int(limits?.frameMax ?? UInt32(AMQPLimits.minimumFrameMax))
         do {
-            try outbound.writeAMQPMethodFrame(channel: channel, method: request.method)
-            try outbound.writeAMQPContent(channel: channel, properties: request.properties, body: request.body, frameMax: frameMax)
+            try outbound.writeAMQPMessage(
+                channel: channel, method: request.method, properties: request.properties, body: request.body, frameMax: frameMax
+            )
         } catch {
             logger.error("cannot encode basic.publish", metadata: ["error": "\(error)"])
         }

@@ -41,6 +41,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// else shares its storage, so the next read is appended in place (a large frame arriving
     /// over many reads is copied once, not once per read).
     var inboundIsPrivate = false
+    /// Whether `decodeFrames` is routing frames (a read arriving then only queues its bytes).
+    var decoding = false
     @exclusivity(unchecked) var outbound: ByteBuffer
     var flushScheduled = false
     /// A slow consumer asked to stop reading from the socket (see `setReading`).
@@ -122,20 +124,25 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let bytes = unwrapInboundIn(data)
         guard finalError == nil else { return }
         heartbeat.frameReceived()
+        appendInbound(bytes, allocator: context.channel.allocator)
+        decodeFrames()
+    }
+
+    /// Puts `bytes` after what `inbound` holds.
+    private func appendInbound(_ bytes: ByteBuffer, allocator: ByteBufferAllocator) {
         if var partial = inbound {
             inbound = nil  // one owner, so an append does not copy
             if inboundIsPrivate {
                 partial.writeImmutableBuffer(bytes)
                 inbound = partial
             } else {
-                inbound = joined(partial, bytes, allocator: context.channel.allocator)
+                inbound = joined(partial, bytes, allocator: allocator)
                 inboundIsPrivate = true
             }
         } else {
             inbound = bytes
             inboundIsPrivate = false
         }
-        decodeFrames()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -145,22 +152,32 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     // MARK: Decoding and routing
 
+    /// Decodes and routes every whole frame in `inbound`, all that one read brought in one pass
+    /// over its memory; keeps what is left of a frame not all here yet.
     private func decodeFrames() {
+        guard !decoding else { return }  // a read while routing: the loop below takes its bytes, in order
+        decoding = true
+        defer { decoding = false }
         while var buffer = inbound, finalError == nil {
             inbound = nil  // one owner while parsing, so slices and appends do not copy
-            let frame: AMQPFrame?
+            var routed = false
             do {
-                frame = try parser.parse(&buffer, sharingStrings: strings)
+                try parser.parseFrames(&buffer, sharingStrings: strings) { frame in
+                    routed = true
+                    route(frame)
+                    return finalError == nil
+                }
             } catch {
                 perform(machine.decodingFailed(error))
                 return
             }
-            if buffer.readableBytes > 0 {
-                inbound = buffer
+            let arrivedMeanwhile = inbound
+            inbound = buffer.readableBytes > 0 ? buffer : nil
+            if routed {
+                inboundIsPrivate = false  // what is left shares storage with what the frames hand out
             }
-            guard let frame else { break }
-            inboundIsPrivate = false  // what is left shares storage with what the frame hands out
-            route(frame)
+            guard let arrivedMeanwhile else { break }
+            appendInbound(arrivedMeanwhile, allocator: context?.channel.allocator ?? ByteBufferAllocator())
         }
     }
 
