@@ -4,7 +4,8 @@ import NIOCore
 
 // Properties decode: AMQP.BasicProperties(from:) over a content header's property flags and
 // list. Checked: the continuation bit is an error; the properties set are those the flag word
-// announces.
+// announces; decoded properties re-encode to the bytes they came from, and as Swift values to
+// bytes that decode equal.
 
 func fuzzProperties(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = ByteBuffer(fuzzData: data, size: size)
@@ -25,7 +26,22 @@ func fuzzProperties(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             let announced = flags & (0x8000 >> UInt16(index)) != 0
             fuzzCheck(isSet == announced, "property \(index) set: \(isSet), flag: \(announced); input \(input.fuzzHex)")
         }
-        _ = properties.hashValue
+        // Decoded properties keep their bytes: they encode back to exactly what was read, and
+        // the same properties turned into Swift values (by a change that changes nothing) are
+        // equal, hash alike and encode to bytes that decode equal again.
+        let read = input.getSlice(at: input.readerIndex, length: input.readableBytes - buffer.readableBytes)
+        var reencoded = ByteBuffer()
+        try properties.encode(into: &reencoded)
+        // (A flag word with only the undefined bit 1 set announces nothing and encodes as 0.)
+        let announcesSome = flags & 0xFFFC != 0
+        fuzzCheck(reencoded == read || (!announcesSome && reencoded == ByteBuffer(bytes: [0, 0])), "re-encoded \(reencoded.fuzzHex); input \(input.fuzzHex)")
+        var values = properties
+        values.priority = properties.priority
+        fuzzCheck(values == properties && values.hashValue == properties.hashValue, "as values: \(values); input \(input.fuzzHex)")
+        var fromValues = ByteBuffer()
+        try values.encode(into: &fromValues)
+        let again = try AMQP.BasicProperties(from: &fromValues)
+        fuzzCheck(again == properties, "values re-encoded as \(again); input \(input.fuzzHex)")
         _ = String(describing: properties)
     } catch {
         if let flags, flags & 1 != 0 {
