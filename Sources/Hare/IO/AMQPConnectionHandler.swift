@@ -209,7 +209,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .method(0, let method):
             perform(machine.received(method))
         case .method(let number, let method):
-            if awaitingCloseOk.contains(number) {
+            if !awaitingCloseOk.isEmpty, awaitingCloseOk.contains(number) {
                 if case .channelCloseOk = method { awaitingCloseOk.remove(number) }
                 return
             }
@@ -221,7 +221,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 awaitingCloseOk.insert(number)
             }
             perform(action, on: number, slot: slot)
-        case .header(let number, _) where awaitingCloseOk.contains(number), .body(let number, _) where awaitingCloseOk.contains(number):
+        case .header(let number, _) where !awaitingCloseOk.isEmpty && awaitingCloseOk.contains(number),
+            .body(let number, _) where !awaitingCloseOk.isEmpty && awaitingCloseOk.contains(number):
             return
         case .header(let number, let header):
             guard let slot = openSlot(number, frame: "content header") else { return }
