@@ -122,68 +122,12 @@ struct PropertiesRenderer {
                 p.line("self.representation = .wire(reader.slice(from: start))")
             }
             p.line()
-            p.line("/// Reads the flag words: bit `i` of the result says that property `i` is present.")
-            p.block("private static func readFlags(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> UInt64 {") { p in
-                for word in 0..<wordCount {
-                    p.line("let flags\(word) = try reader.readShort()")
-                }
-                p.block("if flags\(wordCount - 1) & 0x0001 != 0 {") { p in
-                    p.line("throw AMQPProtocolError(.propertyFlagsContinuation)")
-                }
-                p.line("var present: UInt64 = 0")
-                for index in properties.indices {
-                    p.line("if flags\(index / 15) & \(mask(index)) != 0 { present |= \(presenceMask(index)) }")
-                }
-                p.line("return present")
-            }
-            p.line()
-            p.line("/// Moves past property `index` in checked wire bytes.")
-            p.block("private static func skip(_ index: Int, _ reader: inout AMQPReader) throws(AMQPProtocolError) {") { p in
-                p.switchBlock("switch index {") { p in
-                    for (index, property) in properties.enumerated() where property.type != .bit {
-                        p.line("case \(index): \(WireTypeCode.skipStatement(property.type))")
-                    }
-                    p.line("default: break")
-                }
-            }
-            p.line()
-            p.line("/// Property `index` read from checked wire bytes; nil when its flag is clear.")
-            p.block("private static func wireValue<Value>(_ bytes: ByteBuffer, _ index: Int, _ read: (inout AMQPReader) throws(AMQPProtocolError) -> Value) -> Value? {") { p in
-                p.line("var bytes = bytes")
-                p.block("let value = try? bytes.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> Value? in") { p in
-                    p.line("let present = try readFlags(&reader)")
-                    p.line("guard present & (1 << UInt64(index)) != 0 else { return nil }")
-                    p.block("for earlier in 0..<index where present & (1 << UInt64(earlier)) != 0 {") { p in
-                        p.line("try skip(earlier, &reader)")
-                    }
-                    p.line("return try read(&reader)")
-                }
-                p.line("return value ?? nil")
-            }
-            p.line()
-            p.line("/// Every property of checked wire bytes as Swift values.")
-            p.block("private static func storage(decoding bytes: ByteBuffer) -> Storage {") { p in
-                p.line("var bytes = bytes")
-                p.line("let storage = Storage()")
-                p.block("_ = try? bytes.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in") { p in
-                    p.line("let present = try readFlags(&reader)")
-                    for (index, property) in properties.enumerated() {
-                        let name = SwiftNaming.rawLowerCamel(property.name)
-                        let value = property.type == .bit ? "true" : WireTypeCode.readExpression(property.type)
-                        p.line("if present & \(presenceMask(index)) != 0 { storage.\(name) = \(value) }")
-                    }
-                }
-                p.line("return storage")
-            }
+            renderWireAccess(properties, wordCount: wordCount, into: &p)
             p.line()
             p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
             let throwing = properties.contains { $0.type == .shortstr || $0.type == .table } ? " throws(AMQPProtocolError)" : ""
             p.block("public func encodedSize()\(throwing) -> Int {") { p in
-                p.line("let storage: Storage")
-                p.switchBlock("switch representation {") { p in
-                    p.line("case .values(let values): storage = values")
-                    p.line("case .wire(let bytes): return bytes.readableBytes")
-                }
+                renderStorageOrWire(into: &p, wire: "return bytes.readableBytes")
                 p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
                 for property in properties where property.type != .bit {
                     let name = SwiftNaming.rawLowerCamel(property.name)
@@ -198,11 +142,7 @@ struct PropertiesRenderer {
             p.line()
             p.line("/// Encodes the flag words and every property that is set into memory `encodedSize()` reserved.")
             p.block("public func encode(to writer: inout AMQPWriter) {") { p in
-                p.line("let storage: Storage")
-                p.switchBlock("switch representation {") { p in
-                    p.line("case .values(let values): storage = values")
-                    p.line("case .wire(let bytes): return writer.writeBytes(of: bytes)")
-                }
+                renderStorageOrWire(into: &p, wire: "return writer.writeBytes(of: bytes)")
                 for word in 0..<wordCount {
                     p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
                 }
@@ -266,12 +206,21 @@ struct PropertiesRenderer {
         }
     }
 
+    /// Binds `storage` to the Swift values, or runs `wire` (which returns) with the wire `bytes`.
+    private func renderStorageOrWire(into printer: inout CodePrinter, wire: String) {
+        printer.line("let storage: Storage")
+        printer.switchBlock("switch representation {") { p in
+            p.line("case .values(let values): storage = values")
+            p.line("case .wire(let bytes): \(wire)")
+        }
+    }
+
     /// Bit `index` of the presence word `readFlags` returns.
-    private func presenceMask(_ index: Int) -> String {
+    func presenceMask(_ index: Int) -> String {
         "0x" + String(UInt64(1) << UInt64(index), radix: 16, uppercase: true)
     }
 
-    private func mask(_ offset: Int) -> String {
+    func mask(_ offset: Int) -> String {
         "0x" + String(1 << (15 - offset % 15), radix: 16, uppercase: true).leftPadded(to: 4)
     }
 }

@@ -1,0 +1,65 @@
+/// Renders the part of a properties struct that reads wire bytes: the flag words as one
+/// presence word, skipping a property, reading one property, and decoding them all.
+extension PropertiesRenderer {
+    func renderWireAccess(_ properties: [SpecField], wordCount: Int, into p: inout CodePrinter) {
+        p.line("/// Reads the flag words: bit `i` of the result says that property `i` is present.")
+        p.block("private static func readFlags(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> UInt64 {") { p in
+            for word in 0..<wordCount {
+                p.line("let flags\(word) = try reader.readShort()")
+            }
+            p.block("if flags\(wordCount - 1) & 0x0001 != 0 {") { p in
+                p.line("throw AMQPProtocolError(.propertyFlagsContinuation)")
+            }
+            p.line("var present: UInt64 = 0")
+            for index in properties.indices {
+                p.line("if flags\(index / 15) & \(mask(index)) != 0 { present |= \(presenceMask(index)) }")
+            }
+            p.line("return present")
+        }
+        p.line()
+        p.line("/// Moves past property `index` in checked wire bytes.")
+        p.block("private static func skip(_ index: Int, _ reader: inout AMQPReader) throws(AMQPProtocolError) {") { p in
+            p.switchBlock("switch index {") { p in
+                for (index, property) in properties.enumerated() where property.type != .bit {
+                    p.line("case \(index): \(WireTypeCode.skipStatement(property.type))")
+                }
+                p.line("default: break")
+            }
+        }
+        p.line()
+        p.line("/// `body`'s result for checked wire bytes, given a reader past the flag words and which")
+        p.line("/// properties are present; nil when `body` gives nil (or, which checked bytes never do, throws).")
+        p.block("private static func readWire<Value>(_ bytes: ByteBuffer, _ body: (inout AMQPReader, UInt64) throws(AMQPProtocolError) -> Value?) -> Value? {") { p in
+            p.line("var bytes = bytes")
+            p.block("let value = try? bytes.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> Value? in") { p in
+                p.line("try body(&reader, try readFlags(&reader))")
+            }
+            p.line("return value ?? nil")
+        }
+        p.line()
+        p.line("/// Property `index` read from checked wire bytes; nil when its flag is clear.")
+        p.block("private static func wireValue<Value>(_ bytes: ByteBuffer, _ index: Int, _ read: (inout AMQPReader) throws(AMQPProtocolError) -> Value) -> Value? {") { p in
+            p.block("readWire(bytes) { (reader, present) throws(AMQPProtocolError) -> Value? in") { p in
+                p.line("guard present & (1 << UInt64(index)) != 0 else { return nil }")
+                p.block("for earlier in 0..<index where present & (1 << UInt64(earlier)) != 0 {") { p in
+                    p.line("try skip(earlier, &reader)")
+                }
+                p.line("return try read(&reader)")
+            }
+        }
+        p.line()
+        p.line("/// Every property of checked wire bytes as Swift values.")
+        p.block("private static func storage(decoding bytes: ByteBuffer) -> Storage {") { p in
+            p.line("let storage = Storage()")
+            p.block("_ = readWire(bytes) { (reader, present) throws(AMQPProtocolError) -> Void? in") { p in
+                for (index, property) in properties.enumerated() {
+                    let name = SwiftNaming.rawLowerCamel(property.name)
+                    let value = property.type == .bit ? "true" : WireTypeCode.readExpression(property.type)
+                    p.line("if present & \(presenceMask(index)) != 0 { storage.\(name) = \(value) }")
+                }
+                p.line("return ()")
+            }
+            p.line("return storage")
+        }
+    }
+}
