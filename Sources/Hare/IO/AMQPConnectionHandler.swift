@@ -121,11 +121,35 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let bytes = unwrapInboundIn(data)
+        var bytes = unwrapInboundIn(data)
         guard finalError == nil else { return }
         heartbeat.frameReceived()
-        appendInbound(bytes, allocator: context.channel.allocator)
+        let allocator = context.channel.allocator
+        guard !decoding else {
+            appendInbound(bytes, allocator: allocator)  // a read while routing: parsed after what is left
+            return
+        }
+        // A frame split across reads is completed with only the bytes it lacks; the rest of
+        // this read is parsed where it lies, not copied in behind it.
+        while let partial = inbound, bytes.readableBytes > 0 {
+            let lacking = Swift.min(Self.bytesLacking(partial), bytes.readableBytes)
+            appendInbound(bytes.readSlice(length: lacking)!, allocator: allocator)
+            guard decodeFrames() else { return }
+        }
+        guard bytes.readableBytes > 0 else { return }
+        appendInbound(bytes, allocator: allocator)
         decodeFrames()
+    }
+
+    /// How many bytes the frame at the front of `partial` lacks: up to the end of its header
+    /// while that is not all here, else up to the end of the frame (whose size the parser has
+    /// checked against the frame limit). At least one.
+    private static func bytesLacking(_ partial: ByteBuffer) -> Int {
+        let have = partial.readableBytes
+        guard let payloadSize = partial.getInteger(at: partial.readerIndex + 3, as: UInt32.self) else {
+            return Swift.max(7 - have, 1)
+        }
+        return Swift.max(Int(payloadSize) + AMQPLimits.frameOverhead - have, 1)
     }
 
     /// Puts `bytes` after what `inbound` holds.
@@ -153,9 +177,11 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     // MARK: Decoding and routing
 
     /// Decodes and routes every whole frame in `inbound`, all that one read brought in one pass
-    /// over its memory; keeps what is left of a frame not all here yet.
-    private func decodeFrames() {
-        guard !decoding else { return }  // a read while routing: the loop below takes its bytes, in order
+    /// over its memory; keeps what is left of a frame not all here yet. False when the
+    /// connection is failing (a frame that cannot be decoded, or an error while routing).
+    @discardableResult
+    private func decodeFrames() -> Bool {
+        guard !decoding else { return true }  // a read while routing: the loop below takes its bytes, in order
         decoding = true
         defer { decoding = false }
         while var buffer = inbound, finalError == nil {
@@ -169,7 +195,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 }
             } catch {
                 perform(machine.decodingFailed(error))
-                return
+                return false
             }
             let arrivedMeanwhile = inbound
             inbound = buffer.readableBytes > 0 ? buffer : nil
@@ -179,10 +205,11 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             guard let arrivedMeanwhile else { break }
             appendInbound(arrivedMeanwhile, allocator: context?.channel.allocator ?? ByteBufferAllocator())
         }
+        return finalError == nil
     }
 
-    /// The bytes of `partial` (a frame not all here yet) followed by `more`, in a new buffer
-    /// with room for the whole frame when its header is here.
+    /// The bytes of `partial` (a frame not all here yet) followed by `more` (what it lacks), in
+    /// a new buffer with room for the whole frame when its header is here.
     ///
     /// Not `partial` grown in place: its storage also backs the bodies of messages already
     /// delivered, which the application may be reading on another thread. Writing into that

@@ -54,4 +54,43 @@ struct HandlerChunkedReadTests {
         #expect(delegate.deliveries.compactMap(\.deliver?.deliveryTag) == Array(1...6))
         #expect(broker.handler.machine.isOpen)
     }
+
+    @Test("uneven chunks split frame headers and payloads at every offset", arguments: [[3, 11, 250], [5, 4099, 2], [8, 1, 16_000]])
+    func unevenChunks(pattern: [Int]) throws {
+        let (broker, delegate) = try consuming()
+        let (wire, bodies) = try deliveries(12) { $0 == 5 ? 20_000 : $0 * 7 }
+        var rest = wire
+        var turn = 0
+        while rest.readableBytes > 0 {
+            let piece = rest.readSlice(length: Swift.min(pattern[turn % pattern.count], rest.readableBytes))!
+            try broker.sendBytes(piece)
+            turn += 1
+        }
+        try #require(delegate.deliveries.count == bodies.count)
+        for (delivered, body) in zip(delegate.deliveries, bodies) {
+            #expect(String(buffer: delivered.body) == body)
+        }
+        #expect(broker.handler.machine.isOpen)
+    }
+
+    @Test("a read that completes a split frame hands out the frames after it from its own memory")
+    func restOfTheReadIsNotCopied() throws {
+        let (broker, delegate) = try consuming()
+        let (wire, bodies) = try deliveries(3) { _ in 64 }
+        // The first read ends inside the first message's body frame; the second brings the rest.
+        let cut = wire.readableBytes / 3 - 10
+        try broker.sendBytes(wire.getSlice(at: wire.readerIndex, length: cut)!)
+        let second = wire.getSlice(at: wire.readerIndex + cut, length: wire.readableBytes - cut)!
+        try broker.sendBytes(second)
+        try #require(delegate.deliveries.count == 3)
+        #expect(delegate.deliveries.map { String(buffer: $0.body) } == bodies)
+        let last = try #require(delegate.deliveries.last?.body)
+        second.withUnsafeReadableBytes { read in
+            last.withUnsafeReadableBytes { body in
+                let start = UInt(bitPattern: read.baseAddress)
+                let address = UInt(bitPattern: body.baseAddress)
+                #expect(address >= start && address + UInt(body.count) <= start + UInt(read.count), "the last body was copied")
+            }
+        }
+    }
 }
