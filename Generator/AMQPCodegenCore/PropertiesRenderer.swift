@@ -29,8 +29,9 @@ struct PropertiesRenderer {
         printer.line("/// object, so a copy is one reference and properties with nothing set allocate nothing.")
         printer.line("/// Properties decoded from a content header stay the header's wire bytes, checked when")
         printer.line("/// they arrived: decoding allocates nothing, forwarding them copies the bytes as they")
-        printer.line("/// came, and each property is read from the bytes when asked for (copy one into a local")
-        printer.line("/// when reading it often). Changing one turns them into Swift values first.")
+        printer.line("/// came (a flag bit no property uses included), and each property is read from the bytes")
+        printer.line("/// when asked for (copy one into a local when reading it often). They keep the received")
+        printer.line("/// buffer they are a slice of alive. Changing one turns them into Swift values first.")
         printer.block("public struct \(Self.typeName(specClass)): AMQPContentProperties {") { p in
             p.line("/// The class id these properties belong to.")
             p.line("public static let classID: UInt16 = \(specClass.index)")
@@ -109,7 +110,7 @@ struct PropertiesRenderer {
             p.line("/// Decodes the property flag words and checks the properties they announce (lengths,")
             p.line("/// UTF-8, tables), keeping their bytes; nothing is allocated.")
             p.block("public init(from reader: inout AMQPReader) throws(AMQPProtocolError) {") { p in
-                p.line("let start = reader.offset")
+                p.line("let start = reader.position")
                 p.line("let present = try Self.readFlags(&reader)")
                 p.block("guard present != 0 else {") { p in
                     p.line("self.representation = .values(.empty)")

@@ -28,13 +28,17 @@ extension PropertiesRenderer {
         }
         p.line()
         p.line("/// `body`'s result for checked wire bytes, given a reader past the flag words and which")
-        p.line("/// properties are present; nil when `body` gives nil (or, which checked bytes never do, throws).")
+        p.line("/// properties are present; nil when `body` gives nil. Checked bytes never fail to read.")
         p.block("private static func readWire<Value>(_ bytes: ByteBuffer, _ body: (inout AMQPReader, UInt64) throws(AMQPProtocolError) -> Value?) -> Value? {") { p in
             p.line("var bytes = bytes")
-            p.block("let value = try? bytes.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> Value? in") { p in
-                p.line("try body(&reader, try readFlags(&reader))")
+            p.block("do {", closing: "} catch {") { p in
+                p.block("return try bytes.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> Value? in") { p in
+                    p.line("try body(&reader, try readFlags(&reader))")
+                }
             }
-            p.line("return value ?? nil")
+            p.line("    assertionFailure(\"properties checked on arrival fail to read: \\(error)\")")
+            p.line("    return nil")
+            p.line("}")
         }
         p.line()
         p.line("/// Property `index` read from checked wire bytes; nil when its flag is clear.")

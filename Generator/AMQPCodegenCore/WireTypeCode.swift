@@ -98,7 +98,7 @@ enum WireTypeCode {
         switch type {
         case .bit: nil
         case .shortstr: "try reader.checkShortString()"
-        case .table: "_ = try reader.skipFieldTable(depth: 1)"
+        case .table: "try reader.checkFieldTable()"
         default: skipStatement(type)
         }
     }

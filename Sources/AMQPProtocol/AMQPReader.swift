@@ -242,10 +242,21 @@ public struct AMQPReader {
         return slice
     }
 
-    /// The bytes from `start` (an offset taken earlier) to the current offset, as a slice.
+    /// Where the next read starts; `slice(from:)` takes such a position.
     @inlinable
-    func slice(from start: Int) -> ByteBuffer {
+    public var position: Int { offset }
+
+    /// The bytes from `start` (a `position` taken earlier) to the current position, as a slice
+    /// of the source buffer.
+    @inlinable
+    public func slice(from start: Int) -> ByteBuffer {
         source.getSlice(at: source.readerIndex + start, length: offset - start) ?? ByteBuffer()
+    }
+
+    /// Checks a field table (structure, UTF-8 keys, nesting) and moves past it without building it.
+    @inlinable
+    public mutating func checkFieldTable() throws(AMQPProtocolError) {
+        _ = try skipFieldTable(depth: 1)
     }
 
     /// Reads a field table, checking all of it now (so later access cannot fail) and keeping it

@@ -62,6 +62,7 @@ extension AMQPConnectionHandler {
         closeTimer?.cancel()
         closeTimer = nil
         inbound = nil
+        readsWhileDecoding.removeAll()
         let channelError: any Error = if let byClient = error as? ConnectionClosedByClient {
             ChannelClosedByClient(replyCode: byClient.replyCode, replyText: byClient.replyText)
         } else {

@@ -41,8 +41,10 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// else shares its storage, so the next read is appended in place (a large frame arriving
     /// over many reads is copied once, not once per read).
     var inboundIsPrivate = false
-    /// Whether `decodeFrames` is routing frames (a read arriving then only queues its bytes).
+    /// Whether `channelRead` is decoding and routing a read (a read arriving then is queued).
     var decoding = false
+    /// Reads that arrived while another was being routed, in order.
+    var readsWhileDecoding = CircularBuffer<ByteBuffer>()
     @exclusivity(unchecked) var outbound: ByteBuffer
     var flushScheduled = false
     /// A slow consumer asked to stop reading from the socket (see `setReading`).
@@ -121,24 +123,41 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
+        let bytes = unwrapInboundIn(data)
         guard finalError == nil else { return }
         heartbeat.frameReceived()
-        let allocator = context.channel.allocator
         guard !decoding else {
-            appendInbound(bytes, allocator: allocator)  // a read while routing: parsed after what is left
+            // A read while routing (a handler in front re-entering the pipeline): it is taken
+            // after the rest of the read being routed, in order.
+            readsWhileDecoding.append(bytes)
             return
         }
-        // A frame split across reads is completed with only the bytes it lacks; the rest of
-        // this read is parsed where it lies, not copied in behind it.
+        decoding = true
+        defer { decoding = false }
+        let allocator = context.channel.allocator
+        var next: ByteBuffer? = bytes
+        while let read = next {
+            guard take(read, allocator: allocator) else {
+                readsWhileDecoding.removeAll()
+                return
+            }
+            next = readsWhileDecoding.popFirst()
+        }
+    }
+
+    /// Decodes and routes the frames `read` completes or holds. A frame split across reads is
+    /// completed with only the bytes it lacks; the rest of the read is parsed where it lies, not
+    /// copied in behind it. False when the connection is failing.
+    private func take(_ read: ByteBuffer, allocator: ByteBufferAllocator) -> Bool {
+        var bytes = read
         while let partial = inbound, bytes.readableBytes > 0 {
             let lacking = Swift.min(Self.bytesLacking(partial), bytes.readableBytes)
             appendInbound(bytes.readSlice(length: lacking)!, allocator: allocator)
-            guard decodeFrames() else { return }
+            guard decodeFrames() else { return false }
         }
-        guard bytes.readableBytes > 0 else { return }
+        guard bytes.readableBytes > 0 else { return finalError == nil }
         appendInbound(bytes, allocator: allocator)
-        decodeFrames()
+        return decodeFrames()
     }
 
     /// How many bytes the frame at the front of `partial` lacks: up to the end of its header
@@ -176,36 +195,29 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     // MARK: Decoding and routing
 
-    /// Decodes and routes every whole frame in `inbound`, all that one read brought in one pass
-    /// over its memory; keeps what is left of a frame not all here yet. False when the
-    /// connection is failing (a frame that cannot be decoded, or an error while routing).
-    @discardableResult
+    /// Decodes and routes every whole frame in `inbound` in one pass over its memory; keeps
+    /// what is left of a frame not all here yet. False when the connection is failing (a frame
+    /// that cannot be decoded, or an error while routing).
     private func decodeFrames() -> Bool {
-        guard !decoding else { return true }  // a read while routing: the loop below takes its bytes, in order
-        decoding = true
-        defer { decoding = false }
-        while var buffer = inbound, finalError == nil {
-            inbound = nil  // one owner while parsing, so slices and appends do not copy
-            var routed = false
-            do {
-                try parser.parseFrames(&buffer, sharingStrings: strings) { frame in
-                    routed = true
-                    route(frame)
-                    return finalError == nil
-                }
-            } catch {
-                perform(machine.decodingFailed(error))
-                return false
+        guard var buffer = inbound, finalError == nil else { return finalError == nil }
+        inbound = nil  // one owner while parsing, so slices and appends do not copy
+        var routed = false
+        do {
+            try parser.parseFrames(&buffer, sharingStrings: strings) { frame in
+                routed = true
+                route(frame)
+                return finalError == nil
             }
-            let arrivedMeanwhile = inbound
-            inbound = buffer.readableBytes > 0 ? buffer : nil
-            if routed {
-                inboundIsPrivate = false  // what is left shares storage with what the frames hand out
-            }
-            guard let arrivedMeanwhile else { break }
-            appendInbound(arrivedMeanwhile, allocator: context?.channel.allocator ?? ByteBufferAllocator())
+        } catch {
+            perform(machine.decodingFailed(error))
+            return false
         }
-        return finalError == nil
+        guard finalError == nil else { return false }  // shut down while routing: nothing to keep
+        inbound = buffer.readableBytes > 0 ? buffer : nil
+        if routed {
+            inboundIsPrivate = false  // what is left shares storage with what the frames hand out
+        }
+        return true
     }
 
     /// The bytes of `partial` (a frame not all here yet) followed by `more` (what it lacks), in

@@ -55,7 +55,7 @@ struct HandlerChunkedReadTests {
         #expect(broker.handler.machine.isOpen)
     }
 
-    @Test("uneven chunks split frame headers and payloads at every offset", arguments: [[3, 11, 250], [5, 4099, 2], [8, 1, 16_000]])
+    @Test("uneven chunks split frame headers and payloads at many offsets", arguments: [[3, 11, 250], [5, 4099, 2], [8, 1, 16_000]])
     func unevenChunks(pattern: [Int]) throws {
         let (broker, delegate) = try consuming()
         let (wire, bodies) = try deliveries(12) { $0 == 5 ? 20_000 : $0 * 7 }
@@ -92,5 +92,52 @@ struct HandlerChunkedReadTests {
                 #expect(address >= start && address + UInt(body.count) <= start + UInt(read.count), "the last body was copied")
             }
         }
+    }
+
+    /// Deliveries 1, 2 and 3 (64-byte bodies) as three separate wire messages.
+    func messages() throws -> [ByteBuffer] {
+        try (1...3).map { tag in
+            var wire = ByteBuffer()
+            try wire.writeAMQPFrame(.method(channel: 1, .basicDeliver(AMQP.Basic.Deliver(
+                consumerTag: "ctag-1", deliveryTag: UInt64(tag), exchange: "", routingKey: "q"))))
+            try wire.writeAMQPContent(
+                channel: 1, properties: AMQP.BasicProperties(messageId: "m\(tag)"),
+                body: ByteBuffer(string: String(repeating: "x", count: 64)), frameMax: 131_072
+            )
+            return wire
+        }
+    }
+
+    @Test(
+        "a read that re-enters the pipeline while a delivery is routed is taken after the rest of the read being routed",
+        arguments: [(splitFirst: true, injectWhole: true), (true, false), (false, true), (false, false)]
+    )
+    func reentrantRead(splitFirst: Bool, injectWhole: Bool) throws {
+        let (broker, delegate) = try consuming()
+        let wire = try messages()
+        // Injected during delivery 1: message 3 whole, or its first 20 bytes (the rest follows later).
+        let injected = injectWhole ? wire[2] : wire[2].getSlice(at: wire[2].readerIndex, length: 20)!
+        var fired = false
+        delegate.onDeliver = { message in
+            guard message.deliver?.deliveryTag == 1, !fired else { return }
+            fired = true
+            broker.channel.pipeline.fireChannelRead(injected)
+        }
+        // Message 1 then 2, either in one read or with message 1 split across two reads.
+        var both = wire[0]
+        both.writeImmutableBuffer(wire[1])
+        if splitFirst {
+            let cut = wire[0].readableBytes - 10
+            try broker.sendBytes(both.getSlice(at: both.readerIndex, length: cut)!)
+            try broker.sendBytes(both.getSlice(at: both.readerIndex + cut, length: both.readableBytes - cut)!)
+        } else {
+            try broker.sendBytes(both)
+        }
+        if !injectWhole {
+            try broker.sendBytes(wire[2].getSlice(at: wire[2].readerIndex + 20, length: wire[2].readableBytes - 20)!)
+        }
+        #expect(fired)
+        #expect(delegate.deliveries.compactMap(\.deliver?.deliveryTag) == [1, 2, 3])
+        #expect(broker.handler.machine.isOpen)
     }
 }

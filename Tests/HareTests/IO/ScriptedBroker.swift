@@ -137,8 +137,13 @@ final class RecordingChannelDelegate: ChannelDelegate {
     private(set) var cancelled: [String] = []
     private(set) var flows: [Bool] = []
     private(set) var closes: [any Error] = []
+    /// Called after each delivery is recorded.
+    var onDeliver: (ContentMessage) -> Void = { _ in }
 
-    func channel(_ number: UInt16, didDeliver message: ContentMessage) { deliveries.append(message) }
+    func channel(_ number: UInt16, didDeliver message: ContentMessage) {
+        deliveries.append(message)
+        onDeliver(message)
+    }
     func channel(_ number: UInt16, didReturn message: ContentMessage) { returns.append(message) }
     func channel(_ number: UInt16, didConfirm confirm: ConfirmEvent) { confirms.append(confirm) }
     func channel(_ number: UInt16, consumerCancelledByBroker consumerTag: String) { cancelled.append(consumerTag) }
