@@ -279,7 +279,7 @@ public struct AMQPReader {
         let saved = try enterNested(depth: depth)
         let start = offset
         while offset < end {
-            try skipFieldTableKey()
+            try checkShortString()  // the key
             try skipFieldValue(depth: depth)
         }
         leaveWindow(saved)
@@ -319,12 +319,6 @@ public struct AMQPReader {
         }
         leaveWindow(saved)
         return values
-    }
-
-    /// A table key: a short string that must be valid UTF-8.
-    @usableFromInline
-    mutating func skipFieldTableKey() throws(AMQPProtocolError) {
-        try checkShortString()
     }
 
     /// Checks one tagged value at nesting level `depth` and moves past it.

@@ -33,11 +33,7 @@ extension ByteBuffer {
     public mutating func writeAMQPMethodFrame<M: AMQPMethodProtocol>(channel: UInt16, method: M) throws(AMQPProtocolError) {
         let size = 4 + (try method.encodedSize())
         writeAMQP(size: size + AMQPLimits.frameOverhead) { writer in
-            writer.writeFrameStart(type: AMQPFrame.FrameType.method, channel: channel, payloadSize: size)
-            writer.writeShort(M.classID)
-            writer.writeShort(M.methodID)
-            method.encode(to: &writer)
-            writer.writeOctet(AMQPFrame.FrameType.end)
+            writer.writeMethodFrame(channel: channel, method: method, payloadSize: size)
         }
     }
 
@@ -62,11 +58,7 @@ extension ByteBuffer {
         let methodSize = 4 + (try method.encodedSize())
         let content = try AMQPContentLayout(properties: properties, bodySize: body.readableBytes, frameMax: frameMax)
         writeAMQP(size: methodSize + AMQPLimits.frameOverhead + content.totalSize) { writer in
-            writer.writeFrameStart(type: AMQPFrame.FrameType.method, channel: channel, payloadSize: methodSize)
-            writer.writeShort(M.classID)
-            writer.writeShort(M.methodID)
-            method.encode(to: &writer)
-            writer.writeOctet(AMQPFrame.FrameType.end)
+            writer.writeMethodFrame(channel: channel, method: method, payloadSize: methodSize)
             writer.writeContent(channel: channel, properties: properties, body: body, layout: content)
         }
     }
@@ -113,6 +105,17 @@ struct AMQPContentLayout {
 }
 
 extension AMQPWriter {
+    /// Writes a method frame from its struct, class and method ids included, whose payload size
+    /// (4 + the arguments' encoded size) was computed beforehand.
+    @inlinable @inline(__always)
+    mutating func writeMethodFrame<M: AMQPMethodProtocol>(channel: UInt16, method: M, payloadSize: Int) {
+        writeFrameStart(type: AMQPFrame.FrameType.method, channel: channel, payloadSize: payloadSize)
+        writeShort(M.classID)
+        writeShort(M.methodID)
+        method.encode(to: &self)
+        writeOctet(AMQPFrame.FrameType.end)
+    }
+
     /// Writes a message's header frame and body frames, laid out by `layout`.
     @inlinable
     mutating func writeContent(channel: UInt16, properties: AMQP.BasicProperties, body: ByteBuffer, layout: AMQPContentLayout) {

@@ -100,7 +100,7 @@ public struct FieldTable: Sendable, Collection, ExpressibleByDictionaryLiteral {
                 let key = try reader.readShortString()
                 return (key, try reader.readFieldValue(depth: 1))
             }
-            try reader.skipFieldTableKey()
+            try reader.checkShortString()  // the key
             try reader.skipFieldValue(depth: 1)
             return fallback.element
         }
