@@ -32,14 +32,15 @@ public struct AMQPFrameParser: Sendable {
     }
 
     /// Parses every whole frame at the front of `buffer` in one pass over its memory, handing
-    /// each to `body` in order, and consumes the frames handed out. Stops early when `body`
+    /// each to `body` in order (which owns it: routing can move its parts on without copying),
+    /// and consumes the frames handed out. Stops early when `body`
     /// returns false, and at the first frame not all there yet. A frame that cannot be decoded
     /// throws, after the frames before it were handed out and consumed; it stays at the front.
     ///
     /// `body` must not change `buffer`: the frames share its memory, and so does the parser
     /// while this runs.
     public func parseFrames(
-        _ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache? = nil, _ body: (AMQPFrame) -> Bool
+        _ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache? = nil, _ body: (consuming AMQPFrame) -> Bool
     ) throws(AMQPProtocolError) {
         let source = buffer
         var consumed = 0

@@ -8,8 +8,10 @@
 ///
 /// Not thread-safe: one cache belongs to one parser's owner (a connection's event loop).
 public final class AMQPStringCache {
-    /// Most recently added first.
-    private var entries: [String] = []
+    /// Most recently added first. Used from one thread, and no access overlaps another (the
+    /// methods call out to nobody), so the dynamic exclusivity check (a thread-local lookup on
+    /// every delivery's consumer tag) is off.
+    @exclusivity(unchecked) private var entries: [String] = []
     /// How many strings it remembers.
     public let capacity: Int
 

@@ -245,7 +245,21 @@ struct ChannelStateMachine<Pending> {
 
     // MARK: Frames from the broker
 
-    mutating func received(_ method: AMQP.Method) -> Action {
+    mutating func received(_ method: consuming AMQP.Method) -> Action {
+        // A delivery, the frame most often received, is moved into the assembler as it is. (No
+        // `where` clause on the case: it would make the match copy the payload first.)
+        guard (state == .open || state == .opening) && !content.isAssembling else { return receivedGeneral(method) }
+        switch consume method {
+        case .basicDeliver(var deliver):
+            deliver.deliveryTag &+= tagOffsets.delivery
+            highestDeliveryTag = deliver.deliveryTag
+            return startContent(.deliver(deliver))
+        case let method:
+            return receivedGeneral(method)
+        }
+    }
+
+    private mutating func receivedGeneral(_ method: AMQP.Method) -> Action {
         if state == .closed { return .none }
         if case .channelClose(let close) = method { return receivedClose(close) }
         if state == .closing {
@@ -301,24 +315,23 @@ struct ChannelStateMachine<Pending> {
         return .confirm(ConfirmEvent(ack: ack, deliveryTag: tag, multiple: multiple, resolvedTags: tags))
     }
 
-    mutating func received(_ header: AMQPContentHeader) -> Action {
+    mutating func received(_ header: consuming AMQPContentHeader) -> Action {
         if state == .closing || state == .closed { return .none }
-        return assembled(content.header(header))
-    }
-
-    mutating func received(body: ByteBuffer) -> Action {
-        if state == .closing || state == .closed { return .none }
-        return assembled(content.body(body))
-    }
-
-    private mutating func assembled(_ step: Result<ContentMessage?, ContentAssembler.Violation>) -> Action {
-        switch step {
-        case .failure(let violation):
-            return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: violation.reason)
-        case .success(let message?):
+        do throws(ContentAssembler.Violation) {
+            guard let message = try content.header(consume header) else { return .none }
             return completed(message)
-        case .success(nil):
-            return .none
+        } catch {
+            return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: error.reason)
+        }
+    }
+
+    mutating func received(body: consuming ByteBuffer) -> Action {
+        if state == .closing || state == .closed { return .none }
+        do throws(ContentAssembler.Violation) {
+            guard let message = try content.body(consume body) else { return .none }
+            return completed(message)
+        } catch {
+            return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: error.reason)
         }
     }
 
@@ -353,14 +366,14 @@ struct ChannelStateMachine<Pending> {
         }
     }
 
-    private mutating func startContent(_ method: ContentMessage.Method) -> Action {
+    private mutating func startContent(_ method: consuming ContentMessage.Method) -> Action {
         if let violation = content.start(method) {
             return .connectionError(code: AMQP.ReplyCode.unexpectedFrame.rawValue, reason: violation.reason)
         }
         return .none
     }
 
-    private mutating func completed(_ message: ContentMessage) -> Action {
+    private mutating func completed(_ message: consuming ContentMessage) -> Action {
         switch message.method {
         case .deliver(let deliver):
             if deliver.consumerTag == lastDeliveryTag { return .deliver(message) }

@@ -47,7 +47,14 @@ struct ConnectionStateMachine {
         case shutdown(error: any AMQPConnectionError)
     }
 
-    private(set) var state: State = .initial
+    private(set) var state: State = .initial {
+        didSet {
+            if case .open = state { isOpen = true } else { isOpen = false }
+        }
+    }
+    /// Whether the connection is open: kept beside `state`, because reading it is on the path
+    /// of every frame and matching `state` copies its payload.
+    private(set) var isOpen = false
     private let configuration: ConnectionConfiguration
     /// The broker's connection.start properties, once received.
     private(set) var serverProperties = FieldTable()
@@ -64,11 +71,6 @@ struct ConnectionStateMachine {
         case .awaitingOpenOk(let limits), .open(let limits): limits
         default: nil
         }
-    }
-
-    var isOpen: Bool {
-        if case .open = state { return true }
-        return false
     }
 
     var isClosed: Bool {

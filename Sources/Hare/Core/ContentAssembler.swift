@@ -9,73 +9,95 @@ struct ContentAssembler {
         var reason: String
     }
 
-    private enum State {
+    /// Where the message being assembled is. Its parts are kept in their own fields rather
+    /// than as payloads of the phase: each frame then updates one field in place, and the last
+    /// one moves the parts out, instead of copying every part out of the enum and back.
+    private enum Phase {
         case idle
-        case awaitingHeader(ContentMessage.Method)
-        case awaitingBody(ContentMessage.Method, AMQP.BasicProperties, expected: Int, body: ByteBuffer?)
+        case awaitingHeader
+        case awaitingBody
     }
 
-    private var state = State.idle
+    private var phase = Phase.idle
+    /// The method that announced the message (set while not idle).
+    private var method: ContentMessage.Method?
+    /// The message's properties (set while awaiting the body).
+    private var properties: AMQP.BasicProperties?
+    /// The body size the header announced.
+    private var expected = 0
+    /// The body so far, once it spans more than one frame.
+    private var body: ByteBuffer?
 
     /// Whether a message is half received (a method frame other than content must not arrive).
-    var isAssembling: Bool {
-        if case .idle = state { return false }
-        return true
-    }
+    var isAssembling: Bool { phase != .idle }
 
-    mutating func start(_ method: ContentMessage.Method) -> Violation? {
-        guard case .idle = state else {
+    mutating func start(_ method: consuming ContentMessage.Method) -> Violation? {
+        guard phase == .idle else {
             return Violation(reason: "a content method arrived before the previous message was complete")
         }
-        state = .awaitingHeader(method)
+        self.method = method
+        phase = .awaitingHeader
         return nil
     }
 
-    mutating func header(_ header: AMQPContentHeader) -> Result<ContentMessage?, Violation> {
-        guard case .awaitingHeader(let method) = state else {
-            return .failure(Violation(reason: "a content header arrived without a content method before it"))
+    mutating func header(_ header: consuming AMQPContentHeader) throws(Violation) -> ContentMessage? {
+        guard phase == .awaitingHeader else {
+            throw Violation(reason: "a content header arrived without a content method before it")
         }
         guard header.classID == AMQP.Basic.classID else {
-            return .failure(Violation(reason: "a content header of class \(header.classID) follows a basic method"))
+            throw Violation(reason: "a content header of class \(header.classID) follows a basic method")
         }
         // The frame parser already refused bodies over the limit, so this fits in an Int.
-        let expected = Int(clamping: header.bodySize)
+        expected = Int(clamping: header.bodySize)
         if expected == 0 {
-            state = .idle
-            return .success(ContentMessage(method: method, properties: header.properties, body: ByteBuffer()))
+            return finish(properties: header.properties, body: ByteBuffer())
         }
-        state = .awaitingBody(method, header.properties, expected: expected, body: nil)
-        return .success(nil)
+        properties = header.properties
+        phase = .awaitingBody
+        return nil
     }
 
-    mutating func body(_ bytes: ByteBuffer) -> Result<ContentMessage?, Violation> {
-        guard case .awaitingBody(let method, let properties, let expected, var body) = state else {
-            return .failure(Violation(reason: "a body frame arrived without a content header before it"))
+    mutating func body(_ bytes: consuming ByteBuffer) throws(Violation) -> ContentMessage? {
+        guard phase == .awaitingBody else {
+            throw Violation(reason: "a body frame arrived without a content header before it")
         }
-        let received = (body?.readableBytes ?? 0) + bytes.readableBytes
-        guard received <= expected else {
-            state = .idle
-            return .failure(Violation(reason: "body frames carry \(received) bytes, more than the announced \(expected)"))
-        }
-        if body == nil {
-            if received == expected {
-                state = .idle
-                return .success(ContentMessage(method: method, properties: properties, body: bytes))
+        guard var collected = body.take() else {
+            // The first body frame; usually the whole body, handed on as it came.
+            if bytes.readableBytes == expected {
+                return finish(properties: properties.take()!, body: bytes)
             }
+            guard bytes.readableBytes < expected else { throw overrun(bytes.readableBytes) }
             var fresh = ByteBuffer()
             fresh.reserveCapacity(expected)
+            fresh.writeImmutableBuffer(bytes)
             body = fresh
+            return nil
         }
-        state = .idle  // drop our reference before appending, so the buffer is not copied on write
-        body!.writeImmutableBuffer(bytes)
+        let received = collected.readableBytes + bytes.readableBytes
+        guard received <= expected else { throw overrun(received) }
+        collected.writeImmutableBuffer(bytes)  // taken out above: one owner, so no copy on write
         if received == expected {
-            return .success(ContentMessage(method: method, properties: properties, body: body!))
+            return finish(properties: properties.take()!, body: collected)
         }
-        state = .awaitingBody(method, properties, expected: expected, body: body)
-        return .success(nil)
+        body = collected
+        return nil
+    }
+
+    /// The message assembled from the parts held and these; the assembler is idle again.
+    private mutating func finish(properties: AMQP.BasicProperties, body: ByteBuffer) -> ContentMessage {
+        phase = .idle
+        return ContentMessage(method: method.take()!, properties: properties, body: body)
+    }
+
+    private mutating func overrun(_ received: Int) -> Violation {
+        reset()
+        return Violation(reason: "body frames carry \(received) bytes, more than the announced \(expected)")
     }
 
     mutating func reset() {
-        state = .idle
+        phase = .idle
+        method = nil
+        properties = nil
+        body = nil
     }
 }

@@ -3,8 +3,8 @@ import NIOCore
 
 /// Performing a channel machine's actions.
 extension AMQPConnectionHandler {
-    func perform(_ action: ChannelStateMachine<RPCCompletion>.Action, on number: UInt16, slot: ChannelSlot) {
-        switch action {
+    func perform(_ action: consuming ChannelStateMachine<RPCCompletion>.Action, on number: UInt16, slot: ChannelSlot) {
+        switch consume action {
         case .none:
             break
         case .send(let method):

@@ -60,7 +60,13 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var blockedTimer: Scheduled<Void>?
     var closeTimer: Scheduled<Void>?
     var updateSecretWaiters: [(Result<Void, any Error>) -> Void] = []
-    @exclusivity(unchecked) var channels: [UInt16: ChannelSlot] = [:]
+    @exclusivity(unchecked) var channels: [UInt16: ChannelSlot] = [:] {
+        didSet { lastRouted = nil }
+    }
+    /// The channel the last frame went to: frames come in runs for one channel (a message is
+    /// three frames), and comparing a number costs less than hashing it. Cleared whenever
+    /// `channels` changes.
+    @exclusivity(unchecked) private var lastRouted: (number: UInt16, slot: ChannelSlot)?
     /// Channels whose close crossed the broker's: the broker still owes close-ok for ours, so the
     /// number stays reserved and its frames are dropped until then.
     @exclusivity(unchecked) var awaitingCloseOk: Set<UInt16> = []
@@ -69,7 +75,12 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// `errorCaught`).
     var writeFailure: IOFailure?
     /// Set once the connection has ended; `closed` was called with it.
-    var finalError: (any AMQPConnectionError)?
+    var finalError: (any AMQPConnectionError)? {
+        didSet { hasEnded = finalError != nil }
+    }
+    /// Whether `finalError` is set: checked after every frame, where copying the existential
+    /// out to compare it with nil would cost more than routing the frame.
+    @exclusivity(unchecked) private(set) var hasEnded = false
 
     init(configuration: ConnectionConfiguration, maxBodySize: Int, blockedConnectionTimeout: Double?, closeTimeout: Double, logger: Logger) {
         machine = ConnectionStateMachine(configuration: configuration)
@@ -124,7 +135,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
-        guard finalError == nil else { return }
+        guard !hasEnded else { return }
         heartbeat.frameReceived()
         guard !decoding else {
             // A read while routing (a handler in front re-entering the pipeline): it is taken
@@ -155,7 +166,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             appendInbound(bytes.readSlice(length: lacking)!, allocator: allocator)
             guard decodeFrames() else { return false }
         }
-        guard bytes.readableBytes > 0 else { return finalError == nil }
+        guard bytes.readableBytes > 0 else { return !hasEnded }
         appendInbound(bytes, allocator: allocator)
         return decodeFrames()
     }
@@ -199,20 +210,20 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// what is left of a frame not all here yet. False when the connection is failing (a frame
     /// that cannot be decoded, or an error while routing).
     private func decodeFrames() -> Bool {
-        guard var buffer = inbound, finalError == nil else { return finalError == nil }
+        guard var buffer = inbound, !hasEnded else { return !hasEnded }
         inbound = nil  // one owner while parsing, so slices and appends do not copy
         var routed = false
         do {
             try parser.parseFrames(&buffer, sharingStrings: strings) { frame in
                 routed = true
                 route(frame)
-                return finalError == nil
+                return !hasEnded
             }
         } catch {
             perform(machine.decodingFailed(error))
             return false
         }
-        guard finalError == nil else { return false }  // shut down while routing: nothing to keep
+        guard !hasEnded else { return false }  // shut down while routing: nothing to keep
         inbound = buffer.readableBytes > 0 ? buffer : nil
         if routed {
             inboundIsPrivate = false  // what is left shares storage with what the frames hand out
@@ -241,38 +252,43 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         return joined
     }
 
-    private func route(_ frame: AMQPFrame) {
-        switch frame {
+    private func route(_ frame: consuming AMQPFrame) {
+        switch consume frame {
         case .heartbeat:
             return
-        case .method(0, let method):
-            perform(machine.received(method))
         case .method(let number, let method):
+            // The connection's own channel is checked in here, not by a `.method(0, _)` case: a
+            // case with a condition makes the match copy the method first.
+            if number == 0 {
+                perform(machine.received(method))
+                return
+            }
             if !awaitingCloseOk.isEmpty, awaitingCloseOk.contains(number) {
                 if case .channelCloseOk = method { awaitingCloseOk.remove(number) }
                 return
             }
             guard let slot = openSlot(number, frame: "method \(method.name)") else { return }
-            let crossing = slot.machine.state == .closing
-            let action = slot.machine.received(method)
-            if crossing, case .channelClose = method {
+            var crossing = false
+            if slot.machine.state == .closing, case .channelClose = method {
                 // Both sides closed at once: the broker answers our close with close-ok later.
-                awaitingCloseOk.insert(number)
+                crossing = true
             }
+            let action = slot.machine.received(consume method)
+            if crossing { awaitingCloseOk.insert(number) }
             perform(action, on: number, slot: slot)
-        case .header(let number, _) where !awaitingCloseOk.isEmpty && awaitingCloseOk.contains(number),
-            .body(let number, _) where !awaitingCloseOk.isEmpty && awaitingCloseOk.contains(number):
-            return
         case .header(let number, let header):
+            if !awaitingCloseOk.isEmpty, awaitingCloseOk.contains(number) { return }
             guard let slot = openSlot(number, frame: "content header") else { return }
-            perform(slot.machine.received(header), on: number, slot: slot)
+            perform(slot.machine.received(consume header), on: number, slot: slot)
         case .body(let number, let body):
+            if !awaitingCloseOk.isEmpty, awaitingCloseOk.contains(number) { return }
             guard let slot = openSlot(number, frame: "content body") else { return }
-            perform(slot.machine.received(body: body), on: number, slot: slot)
+            perform(slot.machine.received(body: consume body), on: number, slot: slot)
         }
     }
 
     private func openSlot(_ number: UInt16, frame: @autoclosure () -> String) -> ChannelSlot? {
+        if let lastRouted, lastRouted.number == number, machine.isOpen { return lastRouted.slot }
         guard machine.isOpen else {
             if case .closing = machine.state { return nil }
             perform(machine.protocolViolation(
@@ -288,6 +304,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             ))
             return nil
         }
+        lastRouted = (number, slot)
         return slot
     }
 }

@@ -4,7 +4,7 @@ final class ChannelSlot {
     /// two accesses overlap and the dynamic exclusivity check is off (it costs a thread-local
     /// lookup per frame).
     @exclusivity(unchecked) var machine: ChannelStateMachine<RPCCompletion>
-    weak var delegate: (any ChannelDelegate)?
+    @exclusivity(unchecked) weak var delegate: (any ChannelDelegate)?
 
     init(number: UInt16, delegate: any ChannelDelegate, continuing offsets: TagOffsets = TagOffsets()) {
         machine = ChannelStateMachine(channelNumber: number, continuing: offsets)

@@ -1,0 +1,97 @@
+import AMQPProtocol
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import Hare
+
+/// The handler remembers the channel it routed the last frame to (frames come in runs for one
+/// channel). A channel closed or replaced since must never receive what follows.
+@Suite("AMQPConnectionHandler: routing frames to channels")
+struct HandlerRoutingTests {
+    /// Opens channel `number` (by default the next free one) with `delegate` consuming as `tag`.
+    func openConsuming(_ broker: ScriptedBroker, number: UInt16? = nil, delegate: RecordingChannelDelegate, tag: String) throws -> UInt16 {
+        var opened: Result<UInt16, any Error>?
+        broker.handler.openChannel(number: number, delegate: delegate) { opened = $0 }
+        let open = try #require(try broker.readMethods().first)
+        try broker.send(.channelOpenOk(AMQP.Channel.OpenOk()), channel: open.channel)
+        let number = try #require(try opened?.get())
+        broker.handler.rpc(.basicConsume(AMQP.Basic.Consume(queue: "q", consumerTag: tag)), channel: number) { _ in }
+        _ = try broker.readMethods()
+        try broker.send(.method(channel: number, .basicConsumeOk(AMQP.Basic.ConsumeOk(consumerTag: tag))))
+        return number
+    }
+
+    /// A whole delivery (method, header, body) on `channel`, as one read.
+    func deliver(_ broker: ScriptedBroker, channel: UInt16, tag: String, deliveryTag: UInt64, body: String) throws {
+        try broker.send(
+            .method(channel: channel, .basicDeliver(AMQP.Basic.Deliver(consumerTag: tag, deliveryTag: deliveryTag, exchange: "", routingKey: "q"))),
+            .header(channel: channel, AMQPContentHeader(bodySize: UInt64(body.utf8.count), properties: AMQP.BasicProperties())),
+            .body(channel: channel, ByteBuffer(string: body))
+        )
+    }
+
+    @Test("a channel the broker closed gets no more frames: the next one is 504 CHANNEL_ERROR")
+    func closedChannelIsForgotten() throws {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let delegate = RecordingChannelDelegate()
+        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 1, body: "first")
+        #expect(delegate.deliveries.count == 1)
+
+        try broker.send(.channelClose(AMQP.Channel.Close(replyCode: 406, replyText: "PRECONDITION_FAILED")), channel: number)
+        #expect(try broker.readMethods().map(\.method.name) == ["channel.close-ok"])
+        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 2, body: "late")
+
+        #expect(delegate.deliveries.count == 1)
+        let methods = try broker.readMethods()
+        guard case .connectionClose(let close)? = methods.first?.method else {
+            Issue.record("expected connection.close, got \(methods.map(\.method.name))")
+            return
+        }
+        #expect(close.replyCode == 504)
+        #expect(close.replyText.contains("channel \(number)"))
+    }
+
+    @Test("a channel number reused after a close routes to the new channel, not the old one")
+    func reusedNumberRoutesToNewChannel() throws {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let first = RecordingChannelDelegate()
+        let number = try openConsuming(broker, delegate: first, tag: "ctag-1")
+        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 1, body: "to the first")
+
+        try broker.send(.channelClose(AMQP.Channel.Close(replyCode: 406, replyText: "PRECONDITION_FAILED")), channel: number)
+        _ = try broker.readMethods()
+        let second = RecordingChannelDelegate()
+        let reused = try openConsuming(broker, number: number, delegate: second, tag: "ctag-2")
+        try #require(reused == number)
+        try deliver(broker, channel: number, tag: "ctag-2", deliveryTag: 1, body: "to the second")
+
+        #expect(first.deliveries.map { String(buffer: $0.body) } == ["to the first"])
+        #expect(second.deliveries.map { String(buffer: $0.body) } == ["to the second"])
+        #expect(broker.handler.machine.isOpen)
+    }
+
+    @Test("frames alternating between two channels each reach their own channel")
+    func interleavedChannels() throws {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let one = RecordingChannelDelegate()
+        let two = RecordingChannelDelegate()
+        let first = try openConsuming(broker, delegate: one, tag: "ctag-1")
+        let second = try openConsuming(broker, delegate: two, tag: "ctag-2")
+        // Method, header and body of two messages, interleaved frame by frame, in one read.
+        try broker.send(
+            .method(channel: first, .basicDeliver(AMQP.Basic.Deliver(consumerTag: "ctag-1", deliveryTag: 1, exchange: "", routingKey: "q"))),
+            .method(channel: second, .basicDeliver(AMQP.Basic.Deliver(consumerTag: "ctag-2", deliveryTag: 1, exchange: "", routingKey: "q"))),
+            .header(channel: first, AMQPContentHeader(bodySize: 3, properties: AMQP.BasicProperties())),
+            .header(channel: second, AMQPContentHeader(bodySize: 3, properties: AMQP.BasicProperties())),
+            .body(channel: second, ByteBuffer(string: "two")),
+            .body(channel: first, ByteBuffer(string: "one"))
+        )
+        #expect(one.deliveries.map { String(buffer: $0.body) } == ["one"])
+        #expect(two.deliveries.map { String(buffer: $0.body) } == ["two"])
+    }
+}
