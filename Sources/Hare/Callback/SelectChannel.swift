@@ -21,12 +21,14 @@ public final class SelectChannel: @unchecked Sendable {
     let status = Guarded(Status.opening)
     let numberBox = Guarded<UInt16>(0)
     // Everything below is touched on the loop only.
-    var consumers: [String: OnMessage] = [:] {
+    // The two consumer tables are read on every delivery; no access to them overlaps another
+    // (a callback runs on a copy taken out first), so the dynamic exclusivity check is off.
+    @exclusivity(unchecked) var consumers: [String: OnMessage] = [:] {
         didSet { lastConsumer = nil }
     }
     /// The consumer of the last delivery, while it still consumes (no hashing for a run of
     /// deliveries to one consumer).
-    var lastConsumer: (tag: String, onMessage: OnMessage)?
+    @exclusivity(unchecked) var lastConsumer: (tag: String, onMessage: OnMessage)?
     typealias OnMessage = (SelectChannel, AMQP.Basic.Deliver, AMQP.BasicProperties, ByteBuffer) -> Void
     var onCloseCallbacks: [(SelectChannel, any Error) -> Void] = []
     var onReturnCallbacks: [(SelectChannel, AMQP.Basic.Return, AMQP.BasicProperties, ByteBuffer) -> Void] = []
