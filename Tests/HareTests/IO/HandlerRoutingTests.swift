@@ -31,17 +31,23 @@ struct HandlerRoutingTests {
         )
     }
 
-    @Test("a channel the broker closed gets no more frames: the next one is 504 CHANNEL_ERROR")
-    func closedChannelIsForgotten() throws {
+    /// An open connection with a channel that consumed as `ctag-1`, got one delivery (so the
+    /// handler remembers it as the last routed) and was then closed by the broker.
+    func channelClosedAfterADelivery() throws -> (ScriptedBroker, RecordingChannelDelegate, UInt16) {
         let broker = ScriptedBroker()
         try broker.open()
         let delegate = RecordingChannelDelegate()
         let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
-        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 1, body: "first")
-        #expect(delegate.deliveries.count == 1)
-
+        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 1, body: "to the first")
+        try #require(delegate.deliveries.count == 1)
         try broker.send(.channelClose(AMQP.Channel.Close(replyCode: 406, replyText: "PRECONDITION_FAILED")), channel: number)
         #expect(try broker.readMethods().map(\.method.name) == ["channel.close-ok"])
+        return (broker, delegate, number)
+    }
+
+    @Test("a channel the broker closed gets no more frames: the next one is 504 CHANNEL_ERROR")
+    func closedChannelIsForgotten() throws {
+        let (broker, delegate, number) = try channelClosedAfterADelivery()
         try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 2, body: "late")
 
         #expect(delegate.deliveries.count == 1)
@@ -56,14 +62,7 @@ struct HandlerRoutingTests {
 
     @Test("a channel number reused after a close routes to the new channel, not the old one")
     func reusedNumberRoutesToNewChannel() throws {
-        let broker = ScriptedBroker()
-        try broker.open()
-        let first = RecordingChannelDelegate()
-        let number = try openConsuming(broker, delegate: first, tag: "ctag-1")
-        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 1, body: "to the first")
-
-        try broker.send(.channelClose(AMQP.Channel.Close(replyCode: 406, replyText: "PRECONDITION_FAILED")), channel: number)
-        _ = try broker.readMethods()
+        let (broker, first, number) = try channelClosedAfterADelivery()
         let second = RecordingChannelDelegate()
         let reused = try openConsuming(broker, number: number, delegate: second, tag: "ctag-2")
         try #require(reused == number)
