@@ -55,11 +55,21 @@ extension ByteBuffer {
     public mutating func writeAMQPMessage<M: AMQPMethodProtocol>(
         channel: UInt16, method: M, properties: AMQP.BasicProperties, body: ByteBuffer, frameMax: Int
     ) throws(AMQPProtocolError) {
-        let methodSize = 4 + (try method.encodedSize())
-        let content = try AMQPContentLayout(properties: properties, bodySize: body.readableBytes, frameMax: frameMax)
-        writeAMQP(size: methodSize + AMQPLimits.frameOverhead + content.totalSize) { writer in
-            writer.writeMethodFrame(channel: channel, method: method, payloadSize: methodSize)
-            writer.writeContent(channel: channel, properties: properties, body: body, layout: content)
+        let layout = try AMQPMessageLayout(method: method, properties: properties, bodySize: body.readableBytes, frameMax: frameMax)
+        writeAMQPMessage(channel: channel, method: method, properties: properties, body: body, layout: layout)
+    }
+
+    /// Writes a whole message as `writeAMQPMessage(channel:method:properties:body:frameMax:)`
+    /// does, with the sizes `layout` computed (and so checked) from these same method,
+    /// properties and body size: for a caller that checks a message when it is handed over
+    /// and writes it later, without computing its sizes twice.
+    @inlinable
+    public mutating func writeAMQPMessage<M: AMQPMethodProtocol>(
+        channel: UInt16, method: M, properties: AMQP.BasicProperties, body: ByteBuffer, layout: AMQPMessageLayout
+    ) {
+        writeAMQP(size: layout.totalSize) { writer in
+            writer.writeMethodFrame(channel: channel, method: method, payloadSize: layout.methodPayloadSize)
+            writer.writeContent(channel: channel, properties: properties, body: body, layout: layout.content)
         }
     }
 
@@ -83,10 +93,30 @@ extension ByteBuffer {
     }
 }
 
+/// The sizes of a whole message's frames: its method frame, header frame and body frames.
+/// Computing them checks everything that could make encoding the message fail (a short string
+/// over 255 bytes, tables nested too deep), so a message with a layout always encodes.
+public struct AMQPMessageLayout: Sendable {
+    /// The method frame's payload: class and method ids and the arguments.
+    @usableFromInline let methodPayloadSize: Int
+    @usableFromInline let content: AMQPContentLayout
+    /// Every frame of the message, overhead included.
+    @inlinable
+    public var totalSize: Int { methodPayloadSize + AMQPLimits.frameOverhead + content.totalSize }
+
+    /// Checks `method` and `properties` and lays out their frames, with the body split into
+    /// frames of at most `frameMax - 8` bytes (`frameMax` 0 means no limit).
+    @inlinable
+    public init<M: AMQPMethodProtocol>(method: M, properties: AMQP.BasicProperties, bodySize: Int, frameMax: Int) throws(AMQPProtocolError) {
+        methodPayloadSize = 4 + (try method.encodedSize())
+        content = try AMQPContentLayout(properties: properties, bodySize: bodySize, frameMax: frameMax)
+    }
+}
+
 /// The sizes of a message's content frames: its header frame's payload and the body's split
 /// into frames.
 @usableFromInline
-struct AMQPContentLayout {
+struct AMQPContentLayout: Sendable {
     /// The header frame's payload: class, weight, body size and the properties.
     @usableFromInline let headerSize: Int
     /// The largest body frame payload.

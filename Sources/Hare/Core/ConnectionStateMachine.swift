@@ -49,12 +49,25 @@ struct ConnectionStateMachine {
 
     private(set) var state: State = .initial {
         didSet {
-            if case .open = state { isOpen = true } else { isOpen = false }
+            switch state {
+            case .awaitingOpenOk(let negotiated):
+                limits = negotiated
+                isOpen = false
+            case .open(let negotiated):
+                limits = negotiated
+                isOpen = true
+            default:
+                limits = nil
+                isOpen = false
+            }
         }
     }
-    /// Whether the connection is open: kept beside `state`, because reading it is on the path
-    /// of every frame and matching `state` copies its payload.
+    // `isOpen` and `limits` are kept beside `state`, because they are read on the path of every
+    // frame and every publish, where matching `state` would copy its payload.
+    /// Whether the connection is open.
     private(set) var isOpen = false
+    /// The negotiated limits, once tuned.
+    private(set) var limits: NegotiatedLimits?
     private let configuration: ConnectionConfiguration
     /// The broker's connection.start properties, once received.
     private(set) var serverProperties = FieldTable()
@@ -63,14 +76,6 @@ struct ConnectionStateMachine {
 
     init(configuration: ConnectionConfiguration) {
         self.configuration = configuration
-    }
-
-    /// The negotiated limits, once tuned.
-    var limits: NegotiatedLimits? {
-        switch state {
-        case .awaitingOpenOk(let limits), .open(let limits): limits
-        default: nil
-        }
     }
 
     var isClosed: Bool {

@@ -18,7 +18,6 @@ extension AMQPConnectionHandler {
 
     /// Encodes basic.publish, its header and its body frames.
     func write(publish request: PublishRequest, channel: UInt16) {
-        let frameMax = Int(limits?.frameMax ?? UInt32(AMQPLimits.minimumFrameMax))
         do {
             try outbound.writeAMQPMessage(
                 channel: channel, method: request.method, properties: request.properties, body: request.body, frameMax: frameMax
@@ -28,6 +27,15 @@ extension AMQPConnectionHandler {
         }
         scheduleFlush()
     }
+
+    /// Encodes basic.publish, its header and its body frames, laid out (and checked) by `publish`.
+    func write(publish request: PublishRequest, channel: UInt16, layout: AMQPMessageLayout) {
+        outbound.writeAMQPMessage(channel: channel, method: request.method, properties: request.properties, body: request.body, layout: layout)
+        scheduleFlush()
+    }
+
+    /// The largest frame the broker accepts: body frames are cut to fit it.
+    var frameMax: Int { Int(limits?.frameMax ?? UInt32(AMQPLimits.minimumFrameMax)) }
 
     func writeProtocolHeader() {
         outbound.writeAMQPProtocolHeader()
@@ -57,23 +65,45 @@ extension AMQPConnectionHandler {
         flushScheduled = false
         if readPauseRequested || readsPaused { reconsiderReading() }
         guard let context, outbound.readableBytes > 0 else { return }
-        let bytes = outbound
-        outbound = context.channel.allocator.buffer(capacity: Swift.max(4096, Swift.min(bytes.readableBytes, 1 << 20)))
+        // Frames encoded while the write below is under way (a failure closing the connection
+        // re-enters this handler) go to a buffer of their own, never behind these bytes.
+        var bytes = outbound
+        outbound = ByteBuffer()
         heartbeat.frameSent()
-        guard !machine.isOpen else {
+        if machine.isOpen {
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
-            if !writeWaiters.isEmpty { scheduleWriteDrain() }
-            return
+        } else {
+            // During the handshake, a failed write (a reset, a broken pipe) closes the channel
+            // without an errorCaught: remember its error, so the end reads as the network's
+            // failure rather than a refusal. (Once open, any end of the stream is a lost stream
+            // anyway, and the publishing path stays free of promises.)
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.assumeIsolatedUnsafeUnchecked().whenFailure { [self] error in
+                if writeFailure == nil { writeFailure = IOFailure(error) }
+            }
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: written)
         }
-        // During the handshake, a failed write (a reset, a broken pipe) closes the channel
-        // without an errorCaught: remember its error, so the end reads as the network's failure
-        // rather than a refusal. (Once open, any end of the stream is a lost stream anyway, and
-        // the publishing path stays free of promises.)
-        let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.assumeIsolatedUnsafeUnchecked().whenFailure { [self] error in
-            if writeFailure == nil { writeFailure = IOFailure(error) }
-        }
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: written)
+        recycle(&bytes)
         if !writeWaiters.isEmpty { scheduleWriteDrain() }
     }
+
+    /// Makes the buffer just written the next outbound buffer, unless the write re-entered and
+    /// started one. Once the socket took all of it (the usual case) nothing else holds its
+    /// storage, and `clear()` keeps that storage, still warm in the cache, instead of
+    /// allocating; a write still pending keeps its bytes and `clear()` gives this buffer storage
+    /// of its own. A buffer grown past `outboundRecycleLimit` by a burst is let go.
+    private func recycle(_ written: inout ByteBuffer) {
+        guard outbound.capacity == 0, let context else { return }
+        if written.capacity > Self.outboundRecycleLimit {
+            outbound = context.channel.allocator.buffer(capacity: Self.outboundInitialCapacity)
+        } else {
+            written.clear()
+            outbound = written
+        }
+    }
+
+    /// The capacity of a new outbound buffer.
+    static let outboundInitialCapacity = 4096
+    /// The largest outbound buffer kept for the next turn.
+    static let outboundRecycleLimit = 1 << 20
 }

@@ -69,14 +69,18 @@ extension AMQPConnectionHandler {
     /// A publish; returns its sequence number in confirm mode.
     func publish(_ request: PublishRequest, channel number: UInt16) throws -> UInt64? {
         guard let slot = openChannel(number) else { throw closedChannel(number, "basic.publish") }
-        _ = try request.method.encodedSize()
-        _ = try request.properties.encodedSize()
-        if let limit = Optional(parser.maxBodySize), request.body.readableBytes > limit {
+        let limit = parser.maxBodySize
+        if request.body.readableBytes > limit {
             throw AMQPProtocolError(.bodyTooLarge(size: UInt64(request.body.readableBytes), limit: limit))
         }
+        // Checks the message (what could make encoding it fail); a message that goes out now is
+        // written with these sizes.
+        let layout = try AMQPMessageLayout(
+            method: request.method, properties: request.properties, bodySize: request.body.readableBytes, frameMax: frameMax
+        )
         let decision = try slot.machine.publish(request).get()
         if let now = decision {
-            write(publish: now, channel: number)
+            write(publish: now, channel: number, layout: layout)
             return now.sequenceNumber
         }
         return slot.machine.confirms.unconfirmed.last

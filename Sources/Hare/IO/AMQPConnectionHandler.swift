@@ -35,24 +35,24 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     @exclusivity(unchecked) var parser: AMQPFrameParser
     /// The consumer tags and queue names this connection keeps receiving, decoded once.
     let strings = AMQPStringCache()
-    var context: ChannelHandlerContext?
+    @exclusivity(unchecked) var context: ChannelHandlerContext?
     @exclusivity(unchecked) var inbound: ByteBuffer?
     /// `inbound` is a buffer `joined` made and no frame has been parsed from it yet: nothing
     /// else shares its storage, so the next read is appended in place (a large frame arriving
     /// over many reads is copied once, not once per read).
-    var inboundIsPrivate = false
+    @exclusivity(unchecked) var inboundIsPrivate = false
     /// Whether `channelRead` is decoding and routing a read (a read arriving then is queued).
-    var decoding = false
+    @exclusivity(unchecked) var decoding = false
     /// Reads that arrived while another was being routed, in order.
-    var readsWhileDecoding = CircularBuffer<ByteBuffer>()
+    @exclusivity(unchecked) var readsWhileDecoding = CircularBuffer<ByteBuffer>()
     @exclusivity(unchecked) var outbound: ByteBuffer
-    var flushScheduled = false
+    @exclusivity(unchecked) var flushScheduled = false
     /// A slow consumer asked to stop reading from the socket (see `setReading`).
-    var readPauseRequested = false
+    @exclusivity(unchecked) var readPauseRequested = false
     /// Reading from the socket is actually off (`autoRead` false).
-    var readsPaused = false
+    @exclusivity(unchecked) var readsPaused = false
     /// Publishes waiting for the socket to drain (see `whenWritable`), oldest first.
-    var writeWaiters = CircularBuffer<(Result<Void, any Error>) -> Void>()
+    @exclusivity(unchecked) var writeWaiters = CircularBuffer<(Result<Void, any Error>) -> Void>()
     /// A drain of `writeWaiters` is scheduled for the next loop turn.
     var writeDrainScheduled = false
     @exclusivity(unchecked) var heartbeat = HeartbeatMonitor()
@@ -101,7 +101,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        outbound = context.channel.allocator.buffer(capacity: 4096)
+        outbound = context.channel.allocator.buffer(capacity: Self.outboundInitialCapacity)
         if context.channel.isActive { perform(machine.connected()) }
     }
 
