@@ -253,7 +253,7 @@ struct ChannelStateMachine<Pending> {
         case .basicDeliver(var deliver):
             deliver.deliveryTag &+= tagOffsets.delivery
             highestDeliveryTag = deliver.deliveryTag
-            return startContent(.deliver(deliver))
+            return startContent(.deliver(consume deliver))
         case let method:
             return receivedGeneral(method)
         }

@@ -267,7 +267,15 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 if case .channelCloseOk = method { awaitingCloseOk.remove(number) }
                 return
             }
-            guard let slot = openSlot(number, frame: "method \(method.name)") else { return }
+            // The channel of the frame before, else a lookup: only the lookup's error message
+            // needs the method's name (a closure naming it would copy the method first).
+            let slot: ChannelSlot
+            if let routed = routedSlot(number) {
+                slot = routed
+            } else {
+                guard let found = openSlot(number, frame: "method \(method.name)") else { return }
+                slot = found
+            }
             var crossing = false
             if slot.machine.state == .closing, case .channelClose = method {
                 // Both sides closed at once: the broker answers our close with close-ok later.
@@ -278,17 +286,25 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             perform(action, on: number, slot: slot)
         case .header(let number, let header):
             if !awaitingCloseOk.isEmpty, awaitingCloseOk.contains(number) { return }
-            guard let slot = openSlot(number, frame: "content header") else { return }
+            guard let slot = routedSlot(number) ?? openSlot(number, frame: "content header") else { return }
             perform(slot.machine.received(consume header), on: number, slot: slot)
         case .body(let number, let body):
             if !awaitingCloseOk.isEmpty, awaitingCloseOk.contains(number) { return }
-            guard let slot = openSlot(number, frame: "content body") else { return }
+            guard let slot = routedSlot(number) ?? openSlot(number, frame: "content body") else { return }
             perform(slot.machine.received(body: consume body), on: number, slot: slot)
         }
     }
 
+    /// The channel the last frame went to, when this frame is for it too.
+    @inline(__always)
+    private func routedSlot(_ number: UInt16) -> ChannelSlot? {
+        guard let lastRouted, lastRouted.number == number, machine.isOpen else { return nil }
+        return lastRouted.slot
+    }
+
+    /// The open channel `number` (remembered as the last routed), or nil after failing the
+    /// connection for a frame (`frame` names it) on a channel that is not open.
     private func openSlot(_ number: UInt16, frame: @autoclosure () -> String) -> ChannelSlot? {
-        if let lastRouted, lastRouted.number == number, machine.isOpen { return lastRouted.slot }
         guard machine.isOpen else {
             if case .closing = machine.state { return nil }
             perform(machine.protocolViolation(
