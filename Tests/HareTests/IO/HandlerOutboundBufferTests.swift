@@ -26,14 +26,13 @@ struct HandlerOutboundBufferTests {
         }
     }
 
-    /// An open connection with channel 1 open.
-    func openChannel(_ broker: ScriptedBroker) throws {
-        try broker.open()
-        let delegate = RecordingChannelDelegate()
-        broker.handler.openChannel(number: 1, delegate: delegate) { _ in }
-        withExtendedLifetime(delegate) {}
-        _ = try broker.readMethods()
-        try broker.send(.channelOpenOk(AMQP.Channel.OpenOk()), channel: 1)
+    /// An open connection with channel 1 open, writing through a `TakingSocket`.
+    func brokerWithTakingSocket() throws -> (ScriptedBroker, TakingSocket) {
+        let broker = ScriptedBroker()
+        try broker.openWithChannel()
+        let socket = TakingSocket()
+        try broker.channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        return (broker, socket)
     }
 
     func publish(_ broker: ScriptedBroker, _ body: ByteBuffer) throws {
@@ -59,7 +58,7 @@ struct HandlerOutboundBufferTests {
     @Test("a write the socket still holds keeps its bytes while the next turn's frames are encoded")
     func pendingWriteKeepsItsBytes() throws {
         let broker = ScriptedBroker()  // the embedded channel holds every write until it is read
-        try openChannel(broker)
+        try broker.openWithChannel()
         try publish(broker, ByteBuffer(string: "first"))
         broker.channel.embeddedEventLoop.run()
         try publish(broker, ByteBuffer(string: "second"))
@@ -73,10 +72,7 @@ struct HandlerOutboundBufferTests {
 
     @Test("once the socket took a write, the next turn's frames go into the same storage")
     func takenWriteIsReused() throws {
-        let broker = ScriptedBroker()
-        try openChannel(broker)
-        let socket = TakingSocket()
-        try broker.channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        let (broker, socket) = try brokerWithTakingSocket()
         for body in ["one", "two", "three"] {
             try publish(broker, ByteBuffer(string: body))
             broker.channel.embeddedEventLoop.run()
@@ -91,10 +87,7 @@ struct HandlerOutboundBufferTests {
 
     @Test("a buffer a burst grew past 1 MiB is let go after its write")
     func grownBufferIsReleased() throws {
-        let broker = ScriptedBroker()
-        try openChannel(broker)
-        let socket = TakingSocket()
-        try broker.channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        let (broker, _) = try brokerWithTakingSocket()
         let large = ByteBuffer(repeating: UInt8(ascii: "x"), count: 512 * 1024)
         for _ in 0..<3 { try publish(broker, large) }
         #expect(broker.handler.outbound.capacity > AMQPConnectionHandler.outboundRecycleLimit)

@@ -9,20 +9,10 @@ import Testing
 /// sent and checked on the negotiated interval.
 @Suite("Connection handler: writes and heartbeats")
 struct HandlerWriteTests {
-    /// An open connection with channel 1 open.
-    func openChannel(_ broker: ScriptedBroker) throws {
-        try broker.open()
-        let delegate = RecordingChannelDelegate()
-        broker.handler.openChannel(number: 1, delegate: delegate) { _ in }
-        withExtendedLifetime(delegate) {}
-        _ = try broker.readMethods()
-        try broker.send(.channelOpenOk(AMQP.Channel.OpenOk()), channel: 1)
-    }
-
     @Test("a burst of publishes in one loop turn leaves in one write")
     func publishesAreCoalesced() throws {
         let broker = ScriptedBroker()
-        try openChannel(broker)
+        try broker.openWithChannel()
         for index in 0..<100 {
             let request = PublishRequest(
                 exchange: "", routingKey: "q", mandatory: false, immediate: false,

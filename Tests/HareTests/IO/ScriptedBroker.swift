@@ -127,6 +127,16 @@ final class ScriptedBroker {
         try send(.connectionOpenOk(AMQP.Connection.OpenOk()))
         _ = try readFrames()
     }
+
+    /// Runs the handshake and opens channel `number`, whose delegate hears nothing afterwards.
+    func openWithChannel(_ number: UInt16 = 1) throws {
+        try open()
+        let delegate = RecordingChannelDelegate()
+        handler.openChannel(number: number, delegate: delegate) { _ in }
+        withExtendedLifetime(delegate) {}
+        _ = try readMethods()
+        try send(.channelOpenOk(AMQP.Channel.OpenOk()), channel: number)
+    }
 }
 
 /// A channel delegate that records what the handler tells the channel.
