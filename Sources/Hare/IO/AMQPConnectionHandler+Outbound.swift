@@ -16,19 +16,21 @@ extension AMQPConnectionHandler {
         scheduleFlush()
     }
 
-    /// Encodes basic.publish, its header and its body frames.
+    /// Encodes basic.publish, its header and its body frames (a publish that waited in its
+    /// channel's queue). Requests are checked by `publish` before they reach a machine, so an
+    /// error is a bug, logged.
     func write(publish request: PublishRequest, channel: UInt16) {
         do {
-            try outbound.writeAMQPMessage(
-                channel: channel, method: request.method, properties: request.properties, body: request.body, frameMax: frameMax
+            let layout = try AMQPMessageLayout(
+                method: request.method, properties: request.properties, bodySize: request.body.readableBytes, frameMax: frameMax
             )
+            write(publish: request, channel: channel, layout: layout)
         } catch {
             logger.error("cannot encode basic.publish", metadata: ["error": "\(error)"])
         }
-        scheduleFlush()
     }
 
-    /// Encodes basic.publish, its header and its body frames, laid out (and checked) by `publish`.
+    /// Encodes basic.publish, its header and its body frames, laid out (and checked) beforehand.
     func write(publish request: PublishRequest, channel: UInt16, layout: AMQPMessageLayout) {
         outbound.writeAMQPMessage(channel: channel, method: request.method, properties: request.properties, body: request.body, layout: layout)
         scheduleFlush()
