@@ -15,4 +15,10 @@ struct PublishRequest {
     var method: AMQP.Basic.Publish {
         AMQP.Basic.Publish(exchange: exchange, routingKey: routingKey, mandatory: mandatory, immediate: immediate)
     }
+
+    /// The sizes of this message's frames with bodies cut to fit `frameMax`; computing them
+    /// checks everything that could make encoding the message fail.
+    func layout(frameMax: Int) throws(AMQPProtocolError) -> AMQPMessageLayout {
+        try AMQPMessageLayout(method: method, properties: properties, bodySize: body.readableBytes, frameMax: frameMax)
+    }
 }

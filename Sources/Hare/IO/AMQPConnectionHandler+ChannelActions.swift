@@ -3,7 +3,17 @@ import NIOCore
 
 /// Performing a channel machine's actions.
 extension AMQPConnectionHandler {
+    /// Performs what a channel machine asked for. Two of a delivery's three frames (its method
+    /// and header frames) ask for nothing: that answer is checked inline, where the frame was
+    /// routed, and costs no call (handing an action over copies it, 136 bytes, and destroys
+    /// it after the switch).
+    @inline(__always)
     func perform(_ action: consuming ChannelStateMachine<RPCCompletion>.Action, on number: UInt16, slot: ChannelSlot) {
+        if case .none = action { return }
+        performAction(action, on: number, slot: slot)
+    }
+
+    private func performAction(_ action: consuming ChannelStateMachine<RPCCompletion>.Action, on number: UInt16, slot: ChannelSlot) {
         switch consume action {
         case .none:
             break

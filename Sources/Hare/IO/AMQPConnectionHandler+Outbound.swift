@@ -21,10 +21,7 @@ extension AMQPConnectionHandler {
     /// error is a bug, logged.
     func write(publish request: PublishRequest, channel: UInt16) {
         do {
-            let layout = try AMQPMessageLayout(
-                method: request.method, properties: request.properties, bodySize: request.body.readableBytes, frameMax: frameMax
-            )
-            write(publish: request, channel: channel, layout: layout)
+            write(publish: request, channel: channel, layout: try request.layout(frameMax: frameMax))
         } catch {
             logger.error("cannot encode basic.publish", metadata: ["error": "\(error)"])
         }

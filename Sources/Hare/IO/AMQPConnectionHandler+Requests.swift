@@ -75,9 +75,7 @@ extension AMQPConnectionHandler {
         }
         // Checks the message (what could make encoding it fail); a message that goes out now is
         // written with these sizes.
-        let layout = try AMQPMessageLayout(
-            method: request.method, properties: request.properties, bodySize: request.body.readableBytes, frameMax: frameMax
-        )
+        let layout = try request.layout(frameMax: frameMax)
         let decision = try slot.machine.publish(request).get()
         if let now = decision {
             write(publish: now, channel: number, layout: layout)
