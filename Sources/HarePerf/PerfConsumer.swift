@@ -55,11 +55,14 @@ final class PerfConsumer: @unchecked Sendable {
     }
 
     private func delivered(_ deliver: AMQP.Basic.Deliver, body: ByteBuffer) {
+        let now = NIODeadline.now().uptimeNanoseconds
         if let sentAt = PerfMessage.sentAt(body) {
-            let now = NIODeadline.now().uptimeNanoseconds
             statistics.recordLatency(microseconds: now >= sentAt ? (now - sentAt) / 1000 : 0)
         }
-        statistics.received.add(1, ordering: .relaxed)
+        let received = statistics.received.add(1, ordering: .relaxed).newValue
+        if received <= configuration.messageCount ?? .max {
+            statistics.lastCountedDelivery.max(now, ordering: .relaxed)
+        }
         if !configuration.autoAck {
             lastTag = deliver.deliveryTag
             unacked += 1

@@ -17,6 +17,8 @@ final class PerfProducer: @unchecked Sendable {
     /// When its messages are due (its share of the rate; no limit at rate 0).
     let pacing: PerfPacing
     let routingKey: String
+    /// The run's queue, declared passively by the round trip that ends this producer's run.
+    let queue: String
     let properties: AMQP.BasicProperties
     let eventLoop: any EventLoop
     static let batch = 256
@@ -30,12 +32,16 @@ final class PerfProducer: @unchecked Sendable {
     /// publish encodes it, so the next stamp changes it in place: no allocation per message).
     private var body: ByteBuffer
     private var startedAt = NIODeadline.now()
-    /// Done publishing (quota reached or stopped) and, in confirm mode, every confirm is in.
-    let finished = ResumeOnce<Void>()
+    /// Done publishing (quota reached or stopped), in confirm mode every confirm in, and a
+    /// synchronous round trip (passive queue.declare) behind the last publish back: resolves
+    /// with the instant it came back, when every publish has reached the broker.
+    let finished = ResumeOnce<NIODeadline>()
+    /// The round trip that ends the run is on its way.
+    private var finishing = false
 
     init(
         endpoint: PerfEndpoint, configuration: PerfConfiguration, statistics: PerfStatistics, quota: Int?,
-        pacing: PerfPacing, routingKey: String
+        pacing: PerfPacing, routingKey: String, queue: String
     ) {
         self.endpoint = endpoint
         self.configuration = configuration
@@ -43,6 +49,7 @@ final class PerfProducer: @unchecked Sendable {
         self.quota = quota
         self.pacing = pacing
         self.routingKey = routingKey
+        self.queue = queue
         properties = AMQP.BasicProperties(deliveryMode: configuration.persistent ? 2 : nil)
         body = PerfMessage.body(size: configuration.messageSize, sentAt: 0, allocator: ByteBufferAllocator())
         eventLoop = endpoint.channel.connection.ioloop.eventLoop
@@ -137,6 +144,7 @@ final class PerfProducer: @unchecked Sendable {
             statistics.sent.add(1, ordering: .relaxed)
         } catch {
             stopped = true
+            finishing = true
             statistics.producerFailed(error)
             finished.resume(.failure(error))
         }
@@ -157,8 +165,14 @@ final class PerfProducer: @unchecked Sendable {
         }
     }
 
+    /// Ends the run once nothing is unconfirmed: the round trip goes out at once, from the
+    /// loop, so the run's time ends when every publish reached the broker, not when the reporter
+    /// next looks.
     private func finishIfDone() {
-        guard unconfirmed == 0 else { return }
-        finished.resume(.success(()))
+        guard unconfirmed == 0, !finishing else { return }
+        finishing = true
+        endpoint.channel.queueDeclare(queue: queue, passive: true) { [self] _ in
+            finished.resume(.success(NIODeadline.now()))
+        }
     }
 }

@@ -89,7 +89,8 @@ extension PerfRun {
                 let producer = PerfProducer(
                     endpoint: try await PerfEndpoint.open(on: connection), configuration: configuration,
                     statistics: statistics, quota: quota(of: index, among: producers),
-                    pacing: PerfPacing(sharing: configuration.rate, index: index, of: producers), routingKey: routingKey
+                    pacing: PerfPacing(sharing: configuration.rate, index: index, of: producers), routingKey: routingKey,
+                    queue: queue
                 )
                 try await producer.prepare()
                 opened.append(producer)

@@ -15,10 +15,18 @@ public final class PerfRun: Sendable {
     /// Its counters, live.
     public let statistics = PerfStatistics()
     private let stopRequested = Atomic<Bool>(false)
+    /// How often the reporter looks at the counters (and at the clock, Ctrl-C, the count): it
+    /// decides when the run stops, not the time it measures.
+    let pollInterval: Duration
 
     /// Prepares a run; nothing connects before `run`.
-    public init(configuration: PerfConfiguration) {
+    public convenience init(configuration: PerfConfiguration) {
+        self.init(configuration: configuration, pollInterval: .milliseconds(50))
+    }
+
+    init(configuration: PerfConfiguration, pollInterval: Duration) {
         self.configuration = configuration
+        self.pollInterval = pollInterval
     }
 
     /// Ends the run early (from any thread, a signal handler's queue included): it stops
@@ -61,27 +69,30 @@ public final class PerfRun: Sendable {
         let interrupted = stopRequested.load(ordering: .relaxed)
         let publishedFor = (ContinuousClock.now - start).seconds
 
-        // Stop publishing; let confirms in flight arrive, then one synchronous round trip per
-        // producer (every publish before it has reached the broker). All producers at once, and
-        // briefly after Ctrl-C.
+        // Stop publishing; each producer lets its confirms in flight arrive, then makes one
+        // synchronous round trip (every publish before it has reached the broker). All
+        // producers at once, and briefly after Ctrl-C.
         let grace: Double = interrupted ? 3 : 10
         for producer in producers { producer.stop() }
-        await withTaskGroup(of: Void.self) { group in
-            for producer in producers {
-                group.addTask {
-                    _ = try? await producer.finished.wait(seconds: grace)
-                    let _: AMQP.Queue.DeclareOk? = try? await producer.endpoint.call(timeout: grace) { channel, done in
-                        channel.queueDeclare(queue: queue, passive: true, callback: done)
-                    }
-                }
-            }
+        let producerEnds = await withTaskGroup(of: NIODeadline?.self) { group in
+            for producer in producers { group.addTask { try? await producer.finished.wait(seconds: grace) } }
+            return await group.reduce(into: [NIODeadline?]()) { $0.append($1) }
         }
         // A fixed rate stopped by the clock or Ctrl-C kept to its schedule until the stop: the
-        // wait for what was then in flight would only dilute it. Otherwise the run's rates count
-        // until everything published has reached the broker.
+        // wait for what was then in flight would only dilute it. A run that reached its count
+        // ends at its last round trip or counted delivery, as each happened. Otherwise the run's
+        // rates count until everything published has reached the broker.
         let stoppedOnTime = interrupted || configuration.duration.map { publishedFor >= $0 } == true
         let fixedRateStopped = configuration.rate > 0 && stoppedOnTime
-        let seconds = fixedRateStopped ? publishedFor : (ContinuousClock.now - start).seconds
+        let countedEnd = !stoppedOnTime && countReached(statistics.counts)
+            ? Self.countedEnd(
+                producerEnds: producerEnds, hasConsumers: !consumers.isEmpty,
+                lastDelivery: statistics.lastCountedDelivery.load(ordering: .relaxed)
+            )
+            : nil
+        let seconds = fixedRateStopped
+            ? publishedFor
+            : countedEnd.map { Double(($0 - startAt).nanoseconds) / 1e9 } ?? (ContinuousClock.now - start).seconds
         if !consumers.isEmpty, !producers.isEmpty { await awaitDeliveries(idle: grace, atMost: interrupted ? 3 : 60) }
         await withTaskGroup(of: Void.self) { group in
             for consumer in consumers { group.addTask { await consumer.stop(timeout: grace) } }
@@ -137,7 +148,7 @@ public final class PerfRun: Sendable {
         var last = (instant: start, counts: PerfCounts(), cpu: usage.cpuSeconds)
         var nextReport = start + .seconds(1)
         while !shouldStop(elapsed: (ContinuousClock.now - start).seconds) {
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: pollInterval)
             let now = ContinuousClock.now
             guard now >= nextReport else { continue }
             nextReport = nextReport + .seconds(1)
@@ -161,15 +172,42 @@ public final class PerfRun: Sendable {
     private func shouldStop(elapsed: Double) -> Bool {
         if stopRequested.load(ordering: .relaxed) { return true }
         if let duration = configuration.duration, elapsed >= duration { return true }
-        guard let count = configuration.messageCount else { return false }
-        let counts = statistics.counts
-        if configuration.producers == 0 { return counts.received >= count }
+        guard configuration.messageCount != nil else { return false }
         // Producers that failed publish no more: what they would have sent is not awaited.
-        if statistics.failedProducers.load(ordering: .relaxed) == configuration.producerChannelCount { return true }
+        if configuration.producers > 0,
+            statistics.failedProducers.load(ordering: .relaxed) == configuration.producerChannelCount
+        {
+            return true
+        }
+        return countReached(statistics.counts)
+    }
+
+    /// Whether the run has its message count: published (and confirmed) and, with consumers,
+    /// received, less what was nacked or returned.
+    private func countReached(_ counts: PerfCounts) -> Bool {
+        guard let count = configuration.messageCount else { return false }
+        if configuration.producers == 0 { return counts.received >= count }
         guard counts.sent >= count else { return false }
         if configuration.confirmWindow > 0, counts.confirmed + counts.nacked < count { return false }
         // Nacked and returned messages never reach a consumer.
         return configuration.consumers == 0 || counts.received >= count - counts.nacked - counts.returned
+    }
+
+    /// When a run that reached its count ended: the latest of its producers' final round trips
+    /// and, with consumers, its last counted delivery (`PerfStatistics.lastCountedDelivery`);
+    /// nil when one of them is missing (a producer whose round trip failed or timed out).
+    static func countedEnd(producerEnds: [NIODeadline?], hasConsumers: Bool, lastDelivery: UInt64) -> NIODeadline? {
+        var end: NIODeadline?
+        for producerEnd in producerEnds {
+            guard let producerEnd else { return nil }
+            end = Swift.max(end ?? producerEnd, producerEnd)
+        }
+        if hasConsumers {
+            guard lastDelivery > 0 else { return nil }
+            let delivered = NIODeadline.uptimeNanoseconds(lastDelivery)
+            end = Swift.max(end ?? delivered, delivered)
+        }
+        return end
     }
 
     /// Waits until the consumers have every message sent, or `idle` seconds pass without

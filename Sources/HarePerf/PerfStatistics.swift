@@ -16,6 +16,10 @@ public final class PerfStatistics: Sendable {
     public let received = Atomic<Int>(0)
     /// Producers that stopped on an error.
     public let failedProducers = Atomic<Int>(0)
+    /// When the latest delivery within the run's message count arrived, in `NIODeadline` uptime
+    /// nanoseconds (0 before any): where a counted run's receiving ends, to the message, however
+    /// late the reporter next looks at the counters.
+    public let lastCountedDelivery = Atomic<UInt64>(0)
     /// The first error that stopped a producer.
     private let firstError = NIOLockedValueBox<String?>(nil)
     /// Latencies (microseconds) since the last `takeInterval()`.

@@ -1,5 +1,5 @@
 import Hare
-import HarePerf
+@testable import HarePerf
 import Testing
 import HareTestSupport
 
@@ -33,6 +33,22 @@ extension Integration {
             #expect(summary.peakResidentBytes > 0)
             #expect(!summary.interrupted)
             #expect(summary.queue.hasPrefix("amq.gen-"))
+        }
+
+        @Test("a counted run's time ends with its last message, not when the reporter next looks", arguments: [0, 1])
+        func countedRunEndsOnTime(consumers: Int) async throws {
+            // The reporter looks every 3 s (and once at the start, before the messages are out);
+            // 2000 messages take milliseconds, well under a second even under the thread
+            // sanitizer. Timed by the reporter's look, the run would last 3 s.
+            let run = PerfRun(configuration: configuration {
+                $0.messageCount = 2000
+                $0.confirmWindow = consumers == 0 ? 0 : 200
+                $0.consumers = consumers
+            }, pollInterval: .seconds(3))
+            let summary = try await withTimeout(60, "a perf run of 2000 messages") { try await run.run { _ in } }
+            #expect(summary.counts.sent == 2000)
+            #expect(summary.counts.received == 2000 * consumers)
+            #expect(summary.seconds > 0 && summary.seconds < 1.5, "\(summary.seconds) s for 2000 messages")
         }
 
         @Test("sequential round trips keep one message in flight and measure each")
