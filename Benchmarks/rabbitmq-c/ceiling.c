@@ -20,46 +20,15 @@
  * JSON object like rabbitmq-c/perf.c's, with "client": "ceiling". Exits 1 with a message on
  * standard error when the broker refuses anything or closes the channel.
  */
-#include <amqp.h>
-#include <amqp_tcp_socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
-#define FRAME_MAX 131072
+#include "common.h"
+
 #define FRAME_END 0xCE
-
-// MARK: - Clock, usage, errors
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void usage_now(double *cpu, long *peak_bytes) {
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    *cpu = (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + (double)usage.ru_stime.tv_sec +
-           usage.ru_stime.tv_usec / 1e6;
-    *peak_bytes = usage.ru_maxrss * 1024L;
-}
-
-static void die(const char *what) {
-    fprintf(stderr, "ceiling: %s\n", what);
-    exit(1);
-}
-
-static void check_reply(amqp_connection_state_t conn, const char *what) {
-    amqp_rpc_reply_t reply = amqp_get_rpc_reply(conn);
-    if (reply.reply_type != AMQP_RESPONSE_NORMAL) die(what);
-}
 
 // MARK: - Encoding
 
@@ -80,18 +49,30 @@ static size_t close_frame(uint8_t *out, uint8_t type, size_t payload_size) {
     return payload_size + 8;
 }
 
+/// Writes the ids of a method and its first argument, the `reserved-1` short every method
+/// here starts with; returns where the next argument goes.
+static uint8_t *start_method(uint8_t *out, uint16_t class_id, uint16_t method_id) {
+    uint8_t *p = out + 7;
+    put16(p, class_id); put16(p + 2, method_id); put16(p + 4, 0);
+    return p + 6;
+}
+
+/// Writes `text` as a shortstr; returns where the next argument goes.
+static uint8_t *put_shortstr(uint8_t *p, const char *text) {
+    size_t length = strlen(text);
+    if (length > 255) die("a name over 255 bytes");
+    p[0] = (uint8_t)length;
+    memcpy(p + 1, text, length);
+    return p + 1 + length;
+}
+
 /// basic.publish to the default exchange with routing key `queue`, a header frame without
 /// properties and one body frame of `size` zero bytes: what perf.c's publish writes.
 static size_t encode_publish(uint8_t *out, const char *queue, size_t size) {
-    size_t queue_length = strlen(queue);
-    if (queue_length > 255 || size + 8 > FRAME_MAX) die("queue name or body too long");
-    uint8_t *p = out + 7;
-    put16(p, 60); put16(p + 2, 40); put16(p + 4, 0);  // basic.publish, reserved-1
-    p[6] = 0;                                          // exchange ""
-    p[7] = (uint8_t)queue_length;
-    memcpy(p + 8, queue, queue_length);
-    p[8 + queue_length] = 0;                           // mandatory, immediate
-    size_t written = close_frame(out, 1, 9 + queue_length);
+    if (size + 8 > FRAME_MAX) die("a body over frame_max");
+    uint8_t *p = put_shortstr(put_shortstr(start_method(out, 60, 40), ""), queue);
+    *p++ = 0;                                           // mandatory, immediate
+    size_t written = close_frame(out, 1, (size_t)(p - out - 7));
 
     uint8_t *header = out + written;
     put16(header + 7, 60); put16(header + 9, 0); put64(header + 11, size); put16(header + 19, 0);
@@ -109,29 +90,19 @@ static size_t encode_ack(uint8_t *out, uint64_t tag, int multiple) {
     return close_frame(out, 1, 13);
 }
 
+/// basic.consume of `queue` with manual acks and a consumer tag the broker chooses.
 static size_t encode_consume(uint8_t *out, const char *queue) {
-    size_t queue_length = strlen(queue);
-    if (queue_length > 255) die("queue name too long");
-    uint8_t *p = out + 7;
-    put16(p, 60); put16(p + 2, 20); put16(p + 4, 0);   // basic.consume, reserved-1
-    p[6] = (uint8_t)queue_length;
-    memcpy(p + 7, queue, queue_length);
-    p[7 + queue_length] = 0;                            // consumer tag: the broker's
-    p[8 + queue_length] = 0;                            // no-local, no-ack, exclusive, no-wait: off
-    put32(p + 9 + queue_length, 0);                     // arguments: empty table
-    return close_frame(out, 1, 13 + queue_length);
+    uint8_t *p = put_shortstr(put_shortstr(start_method(out, 60, 20), queue), "");
+    *p++ = 0;                                           // no-local, no-ack, exclusive, no-wait: off
+    put32(p, 0);                                        // arguments: empty table
+    return close_frame(out, 1, (size_t)(p + 4 - out - 7));
 }
 
 static size_t encode_passive_declare(uint8_t *out, const char *queue) {
-    size_t queue_length = strlen(queue);
-    if (queue_length > 255) die("queue name too long");
-    uint8_t *p = out + 7;
-    put16(p, 50); put16(p + 2, 10); put16(p + 4, 0);   // queue.declare, reserved-1
-    p[6] = (uint8_t)queue_length;
-    memcpy(p + 7, queue, queue_length);
-    p[7 + queue_length] = 1;                            // passive
-    put32(p + 8 + queue_length, 0);
-    return close_frame(out, 1, 12 + queue_length);
+    uint8_t *p = put_shortstr(start_method(out, 50, 10), queue);
+    *p++ = 1;                                           // passive
+    put32(p, 0);                                        // arguments: empty table
+    return close_frame(out, 1, (size_t)(p + 4 - out - 7));
 }
 
 static size_t encode_connection_close(uint8_t *out) {
@@ -235,19 +206,6 @@ static void await_method(reader_t *reader, uint16_t class_id, uint16_t method_id
 
 // MARK: - Connection
 
-static amqp_connection_state_t open_connection(void) {
-    const char *host = getenv("AMQP_HOST") ? getenv("AMQP_HOST") : "127.0.0.1";
-    int port = getenv("AMQP_PORT") ? atoi(getenv("AMQP_PORT")) : 5672;
-    amqp_connection_state_t conn = amqp_new_connection();
-    amqp_socket_t *socket = amqp_tcp_socket_new(conn);
-    if (!socket || amqp_socket_open(socket, host, port) != AMQP_STATUS_OK) die("cannot connect");
-    amqp_rpc_reply_t login = amqp_login(conn, "/", 0, FRAME_MAX, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest");
-    if (login.reply_type != AMQP_RESPONSE_NORMAL) die("login refused");
-    amqp_channel_open(conn, 1);
-    check_reply(conn, "channel.open refused");
-    return conn;
-}
-
 /// The socket, blocking, once librabbitmq has nothing buffered (every set-up step it did was a
 /// round trip, and nothing else was asked for yet).
 static int raw_socket(amqp_connection_state_t conn) {
@@ -263,11 +221,6 @@ static void close_raw(reader_t *reader, amqp_connection_state_t conn) {
     write_all(reader->fd, frame, encode_connection_close(frame));
     await_method(reader, 10, 51);
     amqp_destroy_connection(conn);
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 // MARK: - Workloads
@@ -402,6 +355,7 @@ static double run_rpc(reader_t *reader, long count, size_t size, const char *que
 int main(int argc, char **argv) {
     const char *usage =
         "usage: ceiling publish N SIZE QUEUE | confirm N SIZE WINDOW QUEUE | consume N PREFETCH MULTI QUEUE | rpc N SIZE";
+    program_name = "ceiling";
     if (argc < 3) die(usage);
     const char *mode = argv[1];
     long count = atol(argv[2]);
@@ -432,20 +386,14 @@ int main(int argc, char **argv) {
         usage_now(&cpu0, &peak);
         seconds = run_consume(&reader, count, atol(argv[4]), argv[5]);
     } else if (strcmp(mode, "rpc") == 0 && argc == 4) {
-        amqp_queue_declare_ok_t *ok = amqp_queue_declare(conn, 1, amqp_empty_bytes, 0, 0, 1, 1, amqp_empty_table);
-        check_reply(conn, "queue.declare refused");
         char queue[256];
-        snprintf(queue, sizeof queue, "%.*s", (int)ok->queue.len, (const char *)ok->queue.bytes);
-        amqp_basic_consume(conn, 1, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 1, 0, amqp_empty_table);
-        check_reply(conn, "basic.consume refused");
+        consume_own_queue(conn, queue);
         double *latencies = malloc(sizeof(double) * (size_t)count);
         if (!latencies) die("out of memory");
         reader.fd = raw_socket(conn);
         usage_now(&cpu0, &peak);
         seconds = run_rpc(&reader, count, (size_t)atol(argv[3]), queue, latencies);
-        qsort(latencies, (size_t)count, sizeof(double), compare_doubles);
-        p50 = latencies[(size_t)(count * 0.50)];
-        p99 = latencies[(size_t)(count * 0.99 < count - 1 ? count * 0.99 : count - 1)];
+        percentiles(latencies, count, &p50, &p99);
         free(latencies);
     } else {
         die(usage);

@@ -12,51 +12,10 @@
  * process's CPU seconds and peak RSS, and for rpc the latency percentiles in microseconds.
  * Exits 1 with a message on standard error when the broker refuses anything.
  */
-#include <amqp.h>
-#include <amqp_tcp_socket.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void usage_now(double *cpu, long *peak_bytes) {
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    *cpu = (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + (double)usage.ru_stime.tv_sec +
-           usage.ru_stime.tv_usec / 1e6;
-    *peak_bytes = usage.ru_maxrss * 1024L;
-}
-
-static void die(const char *what) {
-    fprintf(stderr, "rabbitmq-c perf: %s\n", what);
-    exit(1);
-}
-
-static void check_reply(amqp_connection_state_t conn, const char *what) {
-    amqp_rpc_reply_t reply = amqp_get_rpc_reply(conn);
-    if (reply.reply_type != AMQP_RESPONSE_NORMAL) die(what);
-}
-
-static amqp_connection_state_t open_connection(void) {
-    const char *host = getenv("AMQP_HOST") ? getenv("AMQP_HOST") : "127.0.0.1";
-    int port = getenv("AMQP_PORT") ? atoi(getenv("AMQP_PORT")) : 5672;
-    amqp_connection_state_t conn = amqp_new_connection();
-    amqp_socket_t *socket = amqp_tcp_socket_new(conn);
-    if (!socket || amqp_socket_open(socket, host, port) != AMQP_STATUS_OK) die("cannot connect");
-    amqp_rpc_reply_t login = amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest");
-    if (login.reply_type != AMQP_RESPONSE_NORMAL) die("login refused");
-    amqp_channel_open(conn, 1);
-    check_reply(conn, "channel.open refused");
-    return conn;
-}
+#include "common.h"
 
 static void close_connection(amqp_connection_state_t conn) {
     amqp_channel_close(conn, 1, AMQP_REPLY_SUCCESS);
@@ -76,12 +35,8 @@ static void passive_declare(amqp_connection_state_t conn, const char *queue) {
     check_reply(conn, "queue.declare (passive) refused");
 }
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv) {
+    program_name = "rabbitmq-c perf";
     if (argc < 3) die("usage: perf publish|confirm|consume|rpc N ...");
     const char *mode = argv[1];
     long count = atol(argv[2]);
@@ -148,12 +103,8 @@ int main(int argc, char **argv) {
     } else if (strcmp(mode, "rpc") == 0 && argc == 4) {
         size_t size = (size_t)atol(argv[3]);
         amqp_bytes_t body = {size, calloc(size ? size : 1, 1)};
-        amqp_queue_declare_ok_t *ok = amqp_queue_declare(conn, 1, amqp_empty_bytes, 0, 0, 1, 1, amqp_empty_table);
-        check_reply(conn, "queue.declare refused");
         char queue[256];
-        snprintf(queue, sizeof queue, "%.*s", (int)ok->queue.len, (const char *)ok->queue.bytes);
-        amqp_basic_consume(conn, 1, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 1, 0, amqp_empty_table);
-        check_reply(conn, "basic.consume refused");
+        consume_own_queue(conn, queue);
         double *latencies = malloc(sizeof(double) * (size_t)count);
         start = now_seconds();
         for (long i = 0; i < count; i++) {
@@ -167,9 +118,7 @@ int main(int argc, char **argv) {
             amqp_destroy_envelope(&envelope);
         }
         seconds = now_seconds() - start;
-        qsort(latencies, (size_t)count, sizeof(double), compare_doubles);
-        p50 = latencies[(size_t)(count * 0.50)];
-        p99 = latencies[(size_t)(count * 0.99 < count - 1 ? count * 0.99 : count - 1)];
+        percentiles(latencies, count, &p50, &p99);
     } else {
         die("usage: perf publish N SIZE QUEUE | confirm N SIZE WINDOW QUEUE | consume N PREFETCH MULTI QUEUE | rpc N SIZE");
     }
