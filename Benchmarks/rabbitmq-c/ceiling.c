@@ -184,8 +184,9 @@ static int next_frame(reader_t *reader, frame_t *frame) {
         frame->class_id = get16(p + 7);
         frame->method_id = get16(p + 9);
         if ((frame->class_id == 20 || frame->class_id == 10) && frame->method_id == 40 && size >= 7) {
-            fprintf(stderr, "ceiling: the broker closed the %s: %u %.*s\n", frame->class_id == 20 ? "channel" : "connection",
-                    get16(p + 11), (int)(size >= 7u + p[13] ? p[13] : 0), (const char *)p + 14);
+            fprintf(stderr, "%s: the broker closed the %s: %u %.*s\n", program_name,
+                    frame->class_id == 20 ? "channel" : "connection", get16(p + 11),
+                    (int)(size >= 7u + p[13] ? p[13] : 0), (const char *)p + 14);
             exit(1);
         }
     }
