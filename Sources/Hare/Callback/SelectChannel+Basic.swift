@@ -1,5 +1,6 @@
 import AMQPProtocol
 import NIOCore
+import Synchronization
 
 /// Messages: qos, consume, cancel, publish, get, ack, nack, reject, recover (Pika's `basic_*`).
 extension SelectChannel {
@@ -78,7 +79,7 @@ extension SelectChannel {
     public func basicCancel(consumerTag: String, callback: ((Result<AMQP.Basic.CancelOk, any Error>) -> Void)? = nil) {
         let method = AMQP.Method.basicCancel(AMQP.Basic.Cancel(consumerTag: consumerTag, noWait: false))
         eventLoop.runOnLoop { [self] in
-            if status.withLock({ $0 == .recovering }) {
+            if status.current == .recovering {
                 connection.topology.record(method, reply: nil, channel: channelNumber)
                 consumers[consumerTag] = nil
                 callback?(.success(AMQP.Basic.CancelOk(consumerTag: consumerTag)))
@@ -178,7 +179,7 @@ extension SelectChannel {
         handler.whenWritable(work)
     }
 
-    private func publishOnLoop(_ request: PublishRequest) throws -> UInt64? {
+    private func publishOnLoop(_ request: consuming PublishRequest) throws -> UInt64? {
         if awaitsRecovery {
             throw ConnectionRecoveringError(
                 reason: "basic.publish: the connection is recovering (whenWritable waits for it)",
@@ -265,7 +266,7 @@ extension SelectChannel {
     /// lost connection, which the broker requeued already: it is dropped, not sent. (Once
     /// reopened, the channel machine tells old tags from new ones.) Loop only.
     func dropsAcknowledgement(_ method: AMQP.Method) -> Bool {
-        guard status.withLock({ $0 == .recovering }) else { return false }
+        guard status.current == .recovering else { return false }
         logger.debug("\(method.name) for a delivery of the lost connection is dropped")
         return true
     }

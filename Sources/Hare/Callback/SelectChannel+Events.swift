@@ -1,5 +1,6 @@
 import AMQPProtocol
 import NIOCore
+import Synchronization
 
 /// What the connection handler tells the channel, dispatched to the application's callbacks.
 extension SelectChannel: ChannelDelegate {
@@ -47,14 +48,14 @@ extension SelectChannel: ChannelDelegate {
     ) {
         // Already closed for good (the application closed it while recovery reopened it, or it
         // could not be reopened): its close was reported then.
-        guard !status.withLock({ $0 == .closed }) else { return }
-        let waitsForRecovery = connection.handlerLost && status.withLock { status in
+        guard status.current != .closed else { return }
+        let waitsForRecovery = connection.handlerLost && status.update { status in
             guard status == .open || status == .recovering else { return false }
             status = .recovering
             return true
         }
         guard waitsForRecovery else {
-            status.withLock { $0 = .closed }
+            status.set(.closed)
             self.consumers.removeAll()
             connection.channelDidClose(number)
             for callback in onCloseCallbacks { callback(self, error) }
@@ -75,7 +76,7 @@ extension SelectChannel: ChannelDelegate {
 
     /// Recovery reopened the channel; false when the application closed it meanwhile.
     func reopened() -> Bool {
-        status.withLock { status in
+        status.update { status in
             guard status == .recovering else { return false }
             status = .open
             return true
@@ -85,7 +86,7 @@ extension SelectChannel: ChannelDelegate {
     /// The channel will not come back (the connection closed for good, the application closed
     /// it, or it could not be reopened): it closes with `error`.
     func recoveryEnded(_ error: any Error) {
-        status.withLock { $0 = .closed }
+        status.set(.closed)
         consumers.removeAll()
         if connection.channels[channelNumber] === self { connection.channelDidClose(channelNumber) }
         for callback in onCloseCallbacks { callback(self, error) }

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Logging
 import NIOCore
+import Synchronization
 
 /// A channel of a `SelectConnection` (Pika's `pika.channel.Channel`): every method returns at
 /// once and reports through callbacks on the connection's loop.
@@ -13,13 +14,14 @@ public final class SelectChannel: @unchecked Sendable {
     /// The connection the channel belongs to.
     public let connection: SelectConnection
 
-    enum Status: Sendable {
+    enum Status: UInt8, AtomicRepresentable, Sendable {
         /// `recovering`: the connection was lost and the channel waits to be reopened.
         case opening, open, recovering, closing, closed
     }
 
-    let status = Guarded(Status.opening)
-    let numberBox = Guarded<UInt16>(0)
+    /// Read on every publish, from any thread: atomic, no lock.
+    let status = Atomic(Status.opening)
+    let numberBox = Atomic<UInt16>(0)
     // Everything below is touched on the loop only.
     // The two consumer tables are read on every delivery; no access to them overlaps another
     // (a callback runs on a copy taken out first), so the dynamic exclusivity check is off.
@@ -47,15 +49,15 @@ public final class SelectChannel: @unchecked Sendable {
     }
 
     /// The channel number (0 until the channel is open).
-    public var channelNumber: UInt16 { numberBox.withLock { $0 } }
+    public var channelNumber: UInt16 { numberBox.load(ordering: .acquiring) }
     /// Whether the channel is open.
-    public var isOpen: Bool { status.withLock { $0 == .open } }
+    public var isOpen: Bool { status.current == .open }
     /// Whether the channel waits for its connection to recover (see `RecoveryOptions`).
-    public var isRecovering: Bool { status.withLock { $0 == .recovering } }
+    public var isRecovering: Bool { status.current == .recovering }
     /// Whether the channel is closing.
-    public var isClosing: Bool { status.withLock { $0 == .closing } }
+    public var isClosing: Bool { status.current == .closing }
     /// Whether the channel is closed.
-    public var isClosed: Bool { status.withLock { $0 == .closed } }
+    public var isClosed: Bool { status.current == .closed }
 
     var eventLoop: any EventLoop { connection.ioloop.eventLoop }
     var logger: Logger {
@@ -65,19 +67,19 @@ public final class SelectChannel: @unchecked Sendable {
     }
 
     func didOpen(number: UInt16) {
-        numberBox.withLock { $0 = number }
-        status.withLock { $0 = .open }
+        numberBox.store(number, ordering: .releasing)
+        status.set(.open)
     }
 
     func didFailToOpen(_ error: any Error) {
-        status.withLock { $0 = .closed }
+        status.set(.closed)
     }
 
     /// Closes the channel (channel.close, then close-ok). Close callbacks receive
     /// `ChannelClosedByClient(replyCode, replyText)`.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
         eventLoop.runOnLoop { [self] in
-            let previous = status.withLock { status -> Status in
+            let previous = status.update { status -> Status in
                 let previous = status
                 if status == .open || status == .opening { status = .closing }
                 return previous
@@ -135,7 +137,7 @@ public final class SelectChannel: @unchecked Sendable {
     /// The channel or its connection is recovering: calls wait for it (or fail, per
     /// `RecoveryOptions.whileRecovering`). Loop only.
     var awaitsRecovery: Bool {
-        status.withLock { $0 == .recovering } || connection.status.withLock { $0 == .recovering }
+        status.current == .recovering || connection.status.current == .recovering
     }
 
     /// Sends a synchronous method and hands the typed reply to `callback` on the loop.
@@ -144,7 +146,7 @@ public final class SelectChannel: @unchecked Sendable {
         callback: ((Result<Reply, any Error>) -> Void)?
     ) {
         eventLoop.runOnLoop { [self] in
-            if awaitsRecovery, waitForRecovery || status.withLock({ $0 == .recovering }) {
+            if awaitsRecovery, waitForRecovery || status.current == .recovering {
                 connection.whenRecovered(method.name) { [self] result in
                     switch result {
                     case .success: call(method, as: reply, callback: callback)

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Logging
 import NIOCore
+import Synchronization
 
 /// Opening and closing: the workflow's outcome and the handler's events, on the loop.
 extension SelectConnection {
@@ -16,7 +17,7 @@ extension SelectConnection {
             case .success(let handler):
                 didOpen(handler)
             case .failure(let error):
-                status.withLock { $0 = .closed }
+                status.set(.closed)
                 logger.error("cannot open the connection", metadata: ["error": "\(error)"])
                 for callback in onOpenErrorCallbacks { callback(self, error) }
                 ioloop.connectionEnded()
@@ -39,13 +40,13 @@ extension SelectConnection {
     private func didOpen(_ handler: AMQPConnectionHandler) {
         self.handler = handler
         negotiated.withLock { $0 = (handler.limits, handler.serverProperties) }
-        status.withLock { $0 = .open }
+        status.set(.open)
         for callback in onOpenCallbacks { callback(self) }
     }
 
     /// The connection closed for good: every channel still waiting for a recovery closes too.
     func didClose(_ error: any AMQPConnectionError) {
-        status.withLock { $0 = .closed }
+        status.set(.closed)
         handler = nil
         let waiting = channels.sorted { $0.key < $1.key }.map(\.value)
         channels.removeAll()
@@ -56,7 +57,7 @@ extension SelectConnection {
         }
         // Channels of an open connection were told by their own close events already; those
         // that waited for a recovery learn it here.
-        for channel in waiting where channel.status.withLock({ $0 == .recovering }) {
+        for channel in waiting where channel.status.current == .recovering {
             channel.recoveryEnded(channelError)
         }
         finishRecoveryWaiters(.failure(error))

@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Logging
 import NIOCore
+import Synchronization
 
 /// Recovery: from a lost handler to a new one with the channels, topology and consumers back.
 /// Everything here runs on the loop.
@@ -8,9 +9,9 @@ extension SelectConnection {
     /// The handler is going down with `error`; decides, before its channels are told, whether
     /// this is a loss that recovery handles.
     func handlerClosing(_ error: any AMQPConnectionError) {
-        let current = status.withLock { $0 }
+        let current = status.current
         guard recovery.isEnabled, current == .open || current == .recovering, connectionLossIsRecoverable(error) else { return }
-        status.withLock { $0 = .recovering }
+        status.set(.recovering)
         let progress: RecoveryProgress
         if let existing = recoveryProgress {
             progress = existing
@@ -26,8 +27,8 @@ extension SelectConnection {
     /// The handler is gone: recovery goes on (the next attempt), or the connection is closed.
     func handlerClosed(_ error: any AMQPConnectionError) {
         // The application closed the connection during the loss's own callbacks: done already.
-        guard !status.withLock({ $0 == .closed }) else { return }
-        guard let progress = recoveryProgress, progress.handlerLost, status.withLock({ $0 == .recovering }) else {
+        guard status.current != .closed else { return }
+        guard let progress = recoveryProgress, progress.handlerLost, status.current == .recovering else {
             didClose(error)
             return
         }
@@ -93,7 +94,7 @@ extension SelectConnection {
     // MARK: Attempts
 
     private func scheduleNextAttempt(after error: (any Error)?) {
-        guard let progress = recoveryProgress, status.withLock({ $0 == .recovering }) else { return }
+        guard let progress = recoveryProgress, status.current == .recovering else { return }
         let failure: any Error = error ?? progress.lostWith
         let next = progress.attempt + 1
         if let limit = recovery.maxAttempts, next > limit {
@@ -115,7 +116,7 @@ extension SelectConnection {
     }
 
     private func reconnect(_ progress: RecoveryProgress) {
-        guard recoveryProgress === progress, status.withLock({ $0 == .recovering }) else { return }
+        guard recoveryProgress === progress, status.current == .recovering else { return }
         // One pass over the hosts per attempt; the backoff spaces the passes.
         let once = candidates.map { parameters -> ConnectionParameters in
             var parameters = parameters
@@ -128,7 +129,7 @@ extension SelectConnection {
         self.workflow = workflow
         workflow.run().assumeIsolatedUnsafeUnchecked().whenComplete { [self] result in
             if self.workflow === workflow { self.workflow = nil }
-            guard recoveryProgress === progress, status.withLock({ $0 == .recovering }) else {
+            guard recoveryProgress === progress, status.current == .recovering else {
                 if case .success(let handler) = result { handler.close(replyCode: 200, replyText: "Normal shutdown") }
                 return
             }
@@ -145,8 +146,8 @@ extension SelectConnection {
 
     /// The run restored everything on `handler`: the connection is open again.
     func recoverySucceeded(_ progress: RecoveryProgress) {
-        guard recoveryProgress === progress, status.withLock({ $0 == .recovering }) else { return }
-        status.withLock { $0 = .open }
+        guard recoveryProgress === progress, status.current == .recovering else { return }
+        status.set(.open)
         logger.info("connection recovered", metadata: ["attempts": "\(progress.attempt)"])
         // Cleared first: a call released below that loses the connection again starts a
         // recovery of its own.

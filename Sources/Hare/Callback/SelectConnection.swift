@@ -25,11 +25,12 @@ public final class SelectConnection: @unchecked Sendable {
     public let logger: Logger
     private static let nextConnectionID = Atomic<Int>(0)
 
-    enum Status: Sendable {
+    enum Status: UInt8, AtomicRepresentable, Sendable {
         case opening, open, recovering, closing, closed
     }
 
-    let status = Guarded(Status.opening)
+    /// Read on every publish, from any thread: atomic, no lock.
+    let status = Atomic(Status.opening)
     // Everything below is touched on the loop only.
     var handler: AMQPConnectionHandler?
     var channels: [UInt16: SelectChannel] = [:]
@@ -105,13 +106,13 @@ public final class SelectConnection: @unchecked Sendable {
     }
 
     /// Whether the connection is open.
-    public var isOpen: Bool { status.withLock { $0 == .open } }
+    public var isOpen: Bool { status.current == .open }
     /// Whether the connection was lost and is recovering (see `RecoveryOptions`).
-    public var isRecovering: Bool { status.withLock { $0 == .recovering } }
+    public var isRecovering: Bool { status.current == .recovering }
     /// Whether the connection is closing.
-    public var isClosing: Bool { status.withLock { $0 == .closing } }
+    public var isClosing: Bool { status.current == .closing }
     /// Whether the connection is closed (or failed to open).
-    public var isClosed: Bool { status.withLock { $0 == .closed } }
+    public var isClosed: Bool { status.current == .closed }
 
     /// The limits negotiated with the broker (nil until open).
     public var limits: NegotiatedLimits? { negotiated.withLock { $0.limits } }
@@ -138,7 +139,7 @@ public final class SelectConnection: @unchecked Sendable {
                     logger.error("cannot open a channel", metadata: ["error": "\(error)"])
                 }
             }
-            if status.withLock({ $0 == .recovering }) {
+            if status.current == .recovering {
                 whenRecovered("channel.open") { [self] result in
                     switch result {
                     case .success: self.channel(channelNumber: channelNumber, onOpen: onOpen, onOpenError: onOpenError)
@@ -147,7 +148,7 @@ public final class SelectConnection: @unchecked Sendable {
                 }
                 return
             }
-            guard let handler, status.withLock({ $0 == .open }) else {
+            guard let handler, status.current == .open else {
                 failed(ConnectionWrongStateError(reason: "a channel needs an open connection"))
                 return
             }
@@ -173,7 +174,7 @@ public final class SelectConnection: @unchecked Sendable {
     /// `ChannelClosedByClient`, and `onClose` receives `ConnectionClosedByClient`.
     public func close(replyCode: UInt16 = 200, replyText: String = "Normal shutdown") {
         ioloop.eventLoop.runOnLoop { [self] in
-            let previous = status.withLock { status -> Status in
+            let previous = status.update { status -> Status in
                 let previous = status
                 if status != .closing, status != .closed { status = .closing }
                 return previous

@@ -189,10 +189,10 @@ struct ChannelStateMachine<Pending> {
     }
 
     /// A publish: `.success(request)` when it goes out now (numbered in confirm mode),
-    /// `.success(nil)` when it waits behind queued work.
-    mutating func publish(_ request: PublishRequest) -> Result<PublishRequest?, ChannelWrongStateError> {
+    /// `.success(nil)` when it waits behind queued work. The request is taken, not copied: it
+    /// is handed back or queued.
+    mutating func publish(_ request: consuming PublishRequest) -> Result<PublishRequest?, ChannelWrongStateError> {
         if let error = refusal(for: "basic.publish") { return .failure(error) }
-        var request = request
         if confirmMode { request.sequenceNumber = confirms.publish() }
         guard isIdle else {
             queue.append(.publish(request))

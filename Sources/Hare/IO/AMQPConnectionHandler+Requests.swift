@@ -66,8 +66,9 @@ extension AMQPConnectionHandler {
         write(method: wire, channel: number)
     }
 
-    /// A publish; returns its sequence number in confirm mode.
-    func publish(_ request: PublishRequest, channel number: UInt16) throws -> UInt64? {
+    /// A publish; returns its sequence number in confirm mode. The request is taken (moved to
+    /// the channel's machine and back), not copied.
+    func publish(_ request: consuming PublishRequest, channel number: UInt16) throws -> UInt64? {
         guard let slot = openChannel(number) else { throw closedChannel(number, "basic.publish") }
         let limit = parser.maxBodySize
         if request.body.readableBytes > limit {

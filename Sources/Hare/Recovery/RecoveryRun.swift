@@ -1,6 +1,7 @@
 import AMQPProtocol
 import Logging
 import NIOCore
+import Synchronization
 
 /// One pass of recovery over a new connection: reopens the channels with their numbers and
 /// modes, redeclares the topology on a channel of its own (exchanges, queues, bindings, in the
@@ -25,7 +26,7 @@ final class RecoveryRun {
     /// Whether the run still speaks for the connection (not lost again, not closed).
     private var isCurrent: Bool {
         connection.handler === handler && handler.finalError == nil && connection.recoveryProgress === progress
-            && connection.status.withLock { $0 == .recovering }
+            && connection.status.current == .recovering
     }
 
     func start() {
@@ -49,7 +50,7 @@ final class RecoveryRun {
     // MARK: Channels
 
     private func reopen(_ channel: SelectChannel, next: @escaping () -> Void) {
-        guard channel.status.withLock({ $0 == .recovering }) else { return next() }
+        guard channel.status.current == .recovering else { return next() }
         let number = channel.channelNumber
         handler.openChannel(number: number, delegate: channel, continuing: channel.continuation) { [self] result in
             guard isCurrent else { return }
