@@ -21,7 +21,8 @@ public final class SelectChannel: @unchecked Sendable {
 
     /// Read on every publish, from any thread: atomic, no lock.
     let status = Atomic(Status.opening)
-    let numberBox = Atomic<UInt16>(0)
+    /// `channelNumber`'s storage, atomic for the same reason.
+    let atomicNumber = Atomic<UInt16>(0)
     // Everything below is touched on the loop only.
     // The two consumer tables are read on every delivery; no access to them overlaps another
     // (a callback runs on a copy taken out first), so the dynamic exclusivity check is off.
@@ -49,7 +50,7 @@ public final class SelectChannel: @unchecked Sendable {
     }
 
     /// The channel number (0 until the channel is open).
-    public var channelNumber: UInt16 { numberBox.load(ordering: .acquiring) }
+    public var channelNumber: UInt16 { atomicNumber.load(ordering: .acquiring) }
     /// Whether the channel is open.
     public var isOpen: Bool { status.current == .open }
     /// Whether the channel waits for its connection to recover (see `RecoveryOptions`).
@@ -67,7 +68,7 @@ public final class SelectChannel: @unchecked Sendable {
     }
 
     func didOpen(number: UInt16) {
-        numberBox.store(number, ordering: .releasing)
+        atomicNumber.store(number, ordering: .releasing)
         status.set(.open)
     }
 
