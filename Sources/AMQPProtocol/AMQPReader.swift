@@ -13,7 +13,10 @@ import Darwin
 /// Every read checks the bytes left in the reader's window (its frame, table or value) first and
 /// throws `AMQPProtocolError` instead of trapping. Long strings and bodies come back as slices of
 /// the source buffer, not copies.
-public struct AMQPReader {
+///
+/// A reader cannot be copied: decoders take it `inout`, so no copy of its source buffer (a
+/// retain and a release) is ever made on the way through a frame.
+public struct AMQPReader: ~Copyable {
     @usableFromInline let bytes: UnsafeRawBufferPointer
     /// The source buffer; `bytes` starts at its reader index.
     @usableFromInline let source: ByteBuffer
@@ -22,7 +25,9 @@ public struct AMQPReader {
     /// One past the last byte this reader may read now (the end of its frame, table or array).
     @usableFromInline var end: Int
     /// Where long short-strings are looked up before one is allocated (nil: always allocate).
-    @usableFromInline var strings: AMQPStringCache?
+    /// Not retained: whoever sets it holds the cache for longer than the reader lives (a reader
+    /// lives only inside one parse call).
+    @usableFromInline unowned(unsafe) var strings: AMQPStringCache?
 
     @inlinable
     init(bytes: UnsafeRawBufferPointer, source: ByteBuffer, offset: Int, end: Int) {
@@ -168,12 +173,18 @@ public struct AMQPReader {
     }
 
     /// A string from UTF-8 bytes, or nil when they are not valid UTF-8. ASCII (the common case
-    /// for names, keys and content types) skips the general validator.
+    /// for names, keys and content types) skips the general validator and is copied in as it is
+    /// (`String(decoding:)` would check the bytes a second time).
     @inlinable
     static func makeString(_ utf8: UnsafeRawBufferPointer) -> String? {
         if utf8.isEmpty { return "" }
         if utf8.count > 15, let common = commonString(utf8) { return common }
-        if isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
+        if isASCII(utf8) {
+            return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: utf8)
+                return utf8.count
+            }
+        }
         return String(validating: utf8, as: UTF8.self)
     }
 
