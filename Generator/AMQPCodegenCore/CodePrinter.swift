@@ -23,6 +23,14 @@ public struct CodePrinter {
         line(closing)
     }
 
+    /// Writes a `case` line, then runs `body` one level deeper (inside a `switchBlock`).
+    public mutating func caseBlock(_ label: String, _ body: (inout CodePrinter) -> Void) {
+        line(label)
+        level += 1
+        body(&self)
+        level -= 1
+    }
+
     /// Writes a `switch` whose `case` lines `body` writes at the switch's own level.
     public mutating func switchBlock(_ opening: String, _ body: (inout CodePrinter) -> Void) {
         line(opening)

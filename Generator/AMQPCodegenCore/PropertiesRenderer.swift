@@ -128,34 +128,45 @@ struct PropertiesRenderer {
             p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
             let throwing = properties.contains { $0.type == .shortstr || $0.type == .table } ? " throws(AMQPProtocolError)" : ""
             p.block("public func encodedSize()\(throwing) -> Int {") { p in
-                renderStorageOrWire(into: &p, wire: "return bytes.readableBytes")
-                p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
-                for property in properties where property.type != .bit {
-                    let name = SwiftNaming.rawLowerCamel(property.name)
-                    if let fixed = WireTypeCode.fixedSize(property.type) {
-                        p.line("if storage.\(name) != nil { size += \(fixed) }")
-                    } else {
-                        p.line("if let value = storage.\(name) { size += \(WireTypeCode.sizeExpression(property.type, "value")) }")
+                renderStorageOrWire(into: &p, wire: "return bytes.readableBytes") { p in
+                    p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
+                    for property in properties where property.type != .bit {
+                        let name = SwiftNaming.rawLowerCamel(property.name)
+                        if let fixed = WireTypeCode.fixedSize(property.type) {
+                            p.line("if storage.\(name) != nil { size += \(fixed) }")
+                        } else if property.type == .shortstr {
+                            // Only the length is read, in place: binding the string would copy it.
+                            p.line("if let count = storage.\(name)?.utf8.count { size += try AMQPEncodedSize.shortString(utf8Count: count) }")
+                        } else {
+                            p.line("if let value = storage.\(name) { size += \(WireTypeCode.sizeExpression(property.type, "value")) }")
+                        }
                     }
+                    p.line("return size")
                 }
-                p.line("return size")
             }
             p.line()
             p.line("/// Encodes the flag words and every property that is set into memory `encodedSize()` reserved.")
             p.block("public func encode(to writer: inout AMQPWriter) {") { p in
-                renderStorageOrWire(into: &p, wire: "return writer.writeBytes(of: bytes)")
-                for word in 0..<wordCount {
-                    p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
-                }
-                for (offset, property) in properties.enumerated() {
-                    p.line("if storage.\(SwiftNaming.rawLowerCamel(property.name)) != nil { flags\(offset / 15) |= \(mask(offset)) }")
-                }
-                for word in 0..<wordCount {
-                    p.line("writer.writeShort(flags\(word))")
-                }
-                for property in properties where property.type != .bit {
-                    let name = SwiftNaming.rawLowerCamel(property.name)
-                    p.line("if let value = storage.\(name) { \(WireTypeCode.writeStatement(property.type, "value")) }")
+                renderStorageOrWire(into: &p, wire: "return writer.writeBytes(of: bytes)") { p in
+                    // One pass: the flag words are written last, into the room left for them, as
+                    // each property that is set is written (reading a stored optional twice, once to
+                    // test it and once to write it, costs a retain and a release each time).
+                    p.line("let flagsOffset = writer.skip(\(2 * wordCount))")
+                    for word in 0..<wordCount {
+                        p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
+                    }
+                    for (offset, property) in properties.enumerated() {
+                        let name = SwiftNaming.rawLowerCamel(property.name)
+                        let flag = "flags\(offset / 15) |= \(mask(offset))"
+                        if property.type == .bit {
+                            p.line("if storage.\(name) != nil { \(flag) }")
+                        } else {
+                            p.line("if let value = storage.\(name) { \(flag); \(WireTypeCode.writeStatement(property.type, "value")) }")
+                        }
+                    }
+                    for word in 0..<wordCount {
+                        p.line("writer.setShort(flags\(word), at: flagsOffset\(word == 0 ? "" : " + \(2 * word)"))")
+                    }
                 }
             }
             p.line()
@@ -207,12 +218,13 @@ struct PropertiesRenderer {
         }
     }
 
-    /// Binds `storage` to the Swift values, or runs `wire` (which returns) with the wire `bytes`.
-    private func renderStorageOrWire(into printer: inout CodePrinter, wire: String) {
-        printer.line("let storage: Storage")
+    /// Runs `wire` (which returns) with the wire `bytes`, or `body` with `storage` bound to the
+    /// Swift values. `body` is written inside the `case`, so `storage` is borrowed from the
+    /// value, not copied out of it (a retain and a release on every encode).
+    private func renderStorageOrWire(into printer: inout CodePrinter, wire: String, _ body: (inout CodePrinter) -> Void) {
         printer.switchBlock("switch representation {") { p in
-            p.line("case .values(let values): storage = values")
             p.line("case .wire(let bytes): \(wire)")
+            p.caseBlock("case .values(let storage):", body)
         }
     }
 

@@ -6,7 +6,12 @@ public enum AMQPEncodedSize {
     /// The size of a `shortstr`; throws `shortStringTooLong` over 255 bytes.
     @inlinable
     public static func shortString(_ value: String) throws(AMQPProtocolError) -> Int {
-        let count = value.utf8.count
+        try shortString(utf8Count: value.utf8.count)
+    }
+
+    /// The size of a `shortstr` of `count` UTF-8 bytes; throws `shortStringTooLong` over 255.
+    @inlinable
+    public static func shortString(utf8Count count: Int) throws(AMQPProtocolError) -> Int {
         guard count <= AMQPLimits.maxShortStringLength else { throw AMQPProtocolError(.shortStringTooLong(length: count)) }
         return 1 + count
     }

@@ -31,6 +31,20 @@ public struct AMQPWriter {
     @inlinable
     public mutating func writeShort(_ value: UInt16) { store(value) }
 
+    /// Leaves `count` bytes to be set later (with `setShort(_:at:)`) and returns where they start.
+    @inlinable
+    public mutating func skip(_ count: Int) -> Int {
+        let start = offset
+        offset += count
+        return start
+    }
+
+    /// Sets a `short` at `position`, in room that `skip(_:)` left earlier.
+    @inlinable
+    public mutating func setShort(_ value: UInt16, at position: Int) {
+        base.storeBytes(of: value.bigEndian, toByteOffset: position, as: UInt16.self)
+    }
+
     /// Writes a `long`.
     @inlinable
     public mutating func writeLong(_ value: UInt32) { store(value) }
