@@ -42,11 +42,10 @@ public struct AMQPFrameParser: Sendable {
     public func parseFrames(
         _ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache? = nil, _ body: (consuming AMQPFrame) -> Bool
     ) throws(AMQPProtocolError) {
-        let source = buffer
         var consumed = 0
         var failure: AMQPProtocolError?
-        source.withUnsafeReadableBytes { bytes in
-            var reader = AMQPReader(bytes: bytes, source: source, offset: 0, end: bytes.count)
+        buffer.withUnsafeReadableBytes { bytes in
+            var reader = AMQPReader(bytes: bytes, source: buffer, offset: 0, end: bytes.count)
             reader.strings = strings
             do throws(AMQPProtocolError) {
                 while let frame = try parse(&reader) {

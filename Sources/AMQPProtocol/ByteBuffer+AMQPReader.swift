@@ -5,12 +5,11 @@ extension ByteBuffer {
     /// read; on error the buffer is unchanged.
     @inlinable
     public mutating func readAMQP<T>(_ body: (inout AMQPReader) throws(AMQPProtocolError) -> T) throws(AMQPProtocolError) -> T {
-        let source = self
         let value: T
         let consumed: Int
         do {
-            (value, consumed) = try source.withUnsafeReadableBytes { bytes in
-                var reader = AMQPReader(bytes: bytes, source: source, offset: 0, end: bytes.count)
+            (value, consumed) = try withUnsafeReadableBytes { bytes in
+                var reader = AMQPReader(bytes: bytes, source: self, offset: 0, end: bytes.count)
                 let value = try body(&reader)
                 return (value, reader.offset)
             }
