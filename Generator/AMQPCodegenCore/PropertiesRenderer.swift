@@ -26,7 +26,8 @@ struct PropertiesRenderer {
         printer.line("/// The content header properties of class `\(specClass.name)` (\(properties.count) properties, each optional).")
         printer.line("///")
         printer.line("/// A value type. Properties built in Swift live in one shared, copy-on-write storage")
-        printer.line("/// object, so a copy is one reference and properties with nothing set allocate nothing.")
+        printer.line("/// object, so a copy is one reference; properties with nothing set hold no reference at")
+        printer.line("/// all (no allocation, and no reference count shared by every message without properties).")
         printer.line("/// Properties decoded from a content header stay the header's wire bytes, checked when")
         printer.line("/// they arrived: decoding allocates nothing, forwarding them copies the bytes as they")
         printer.line("/// came (a flag bit no property uses included), and each property is read from the bytes")
@@ -40,6 +41,8 @@ struct PropertiesRenderer {
             p.line()
             p.line("/// Where the values are.")
             p.block("private enum Representation: Sendable {") { p in
+                p.line("/// No property set.")
+                p.line("case empty")
                 p.line("/// Swift values.")
                 p.line("case values(Storage)")
                 p.line("/// The flag words and properties as they came off the wire, already checked.")
@@ -53,10 +56,14 @@ struct PropertiesRenderer {
             p.block("private mutating func uniqueStorage() -> Storage {") { p in
                 p.switchBlock("switch representation {") { p in
                     p.line("case .values(var storage):")
-                    p.line("    representation = .values(.empty)  // let go of this value's reference while checking")
+                    p.line("    representation = .empty  // let go of this value's reference while checking")
                     p.line("    if !isKnownUniquelyReferenced(&storage) {")
                     p.line("        storage = storage.copy()")
                     p.line("    }")
+                    p.line("    representation = .values(storage)")
+                    p.line("    return storage")
+                    p.line("case .empty:")
+                    p.line("    let storage = Storage()")
                     p.line("    representation = .values(storage)")
                     p.line("    return storage")
                     p.line("case .wire(let bytes):")
@@ -72,6 +79,7 @@ struct PropertiesRenderer {
                 p.block("public var \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))? {") { p in
                     p.block("get {") { p in
                         p.switchBlock("switch representation {") { p in
+                            p.line("case .empty: return nil")
                             p.line("case .values(let storage): return storage.\(name)")
                             if property.type == .bit {
                                 p.line("case .wire(let bytes): return Self.wireValue(bytes, \(index)) { (_: inout AMQPReader) throws(AMQPProtocolError) in true }")
@@ -97,7 +105,7 @@ struct PropertiesRenderer {
             p.block(") {") { p in
                 let allNil = properties.map { "\(SwiftNaming.lowerCamel($0.name)) == nil" }.joined(separator: " && ")
                 p.block("guard !(\(allNil)) else {") { p in
-                    p.line("self.representation = .values(.empty)")
+                    p.line("self.representation = .empty")
                     p.line("return")
                 }
                 p.line("let storage = Storage()")
@@ -113,7 +121,7 @@ struct PropertiesRenderer {
                 p.line("let start = reader.position")
                 p.line("let present = try Self.readFlags(&reader)")
                 p.block("guard present != 0 else {") { p in
-                    p.line("self.representation = .values(.empty)")
+                    p.line("self.representation = .empty")
                     p.line("return")
                 }
                 for (index, property) in properties.enumerated() {
@@ -128,7 +136,7 @@ struct PropertiesRenderer {
             p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
             let throwing = properties.contains { $0.type == .shortstr || $0.type == .table } ? " throws(AMQPProtocolError)" : ""
             p.block("public func encodedSize()\(throwing) -> Int {") { p in
-                renderStorageOrWire(into: &p, wire: "return bytes.readableBytes") { p in
+                renderStorageOrWire(into: &p, empty: "return \(2 * wordCount)", wire: "return bytes.readableBytes") { p in
                     p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
                     for property in properties where property.type != .bit {
                         let name = SwiftNaming.rawLowerCamel(property.name)
@@ -147,7 +155,8 @@ struct PropertiesRenderer {
             p.line()
             p.line("/// Encodes the flag words and every property that is set into memory `encodedSize()` reserved.")
             p.block("public func encode(to writer: inout AMQPWriter) {") { p in
-                renderStorageOrWire(into: &p, wire: "return writer.writeBytes(of: bytes)") { p in
+                let emptyFlags = (0..<wordCount).map { "writer.writeShort(\($0 < wordCount - 1 ? "0x0001" : "0"))" }
+                renderStorageOrWire(into: &p, empty: emptyFlags.joined(separator: "; "), wire: "return writer.writeBytes(of: bytes)") { p in
                     // One pass: the flag words are written last, into the room left for them, as
                     // each property that is set is written (reading a stored optional twice, once to
                     // test it and once to write it, costs a retain and a release each time).
@@ -173,6 +182,7 @@ struct PropertiesRenderer {
             p.line("/// Equal when every property is.")
             p.block("public static func == (lhs: Self, rhs: Self) -> Bool {") { p in
                 p.switchBlock("switch (lhs.representation, rhs.representation) {") { p in
+                    p.line("case (.empty, .empty): return true")
                     p.line("case (.values(let left), .values(let right)) where left === right: return true")
                     p.line("case (.wire(let left), .wire(let right)) where left == right: return true")
                     p.line("default: break")
@@ -198,8 +208,6 @@ struct PropertiesRenderer {
     private func renderStorage(_ properties: [SpecField], into printer: inout CodePrinter) {
         printer.line("/// The properties' values; shared by copies, changed only when one value holds it alone.")
         printer.block("private final class Storage: @unchecked Sendable {") { p in
-            p.line("/// The storage of properties with nothing set, shared by all of them.")
-            p.line("static let empty = Storage()")
             // Only `uniqueStorage()` hands out a storage to change, so no two accesses to one
             // of these can overlap: the runtime's exclusivity check (a thread-local access set,
             // about a third of encoding a publish) would only ever pass.
@@ -218,11 +226,15 @@ struct PropertiesRenderer {
         }
     }
 
-    /// Runs `wire` (which returns) with the wire `bytes`, or `body` with `storage` bound to the
-    /// Swift values. `body` is written inside the `case`, so `storage` is borrowed from the
-    /// value, not copied out of it (a retain and a release on every encode).
-    private func renderStorageOrWire(into printer: inout CodePrinter, wire: String, _ body: (inout CodePrinter) -> Void) {
+    /// Runs `empty` when no property is set, `wire` (which returns) with the wire `bytes`, or
+    /// `body` with `storage` bound to the Swift values. `body` is written inside the `case`, so
+    /// `storage` is borrowed from the value, not copied out of it (a retain and a release on
+    /// every encode).
+    private func renderStorageOrWire(
+        into printer: inout CodePrinter, empty: String, wire: String, _ body: (inout CodePrinter) -> Void
+    ) {
         printer.switchBlock("switch representation {") { p in
+            p.line("case .empty: \(empty)")
             p.line("case .wire(let bytes): \(wire)")
             p.caseBlock("case .values(let storage):", body)
         }

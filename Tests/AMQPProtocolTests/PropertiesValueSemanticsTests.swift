@@ -50,6 +50,26 @@ struct PropertiesValueSemanticsTests {
         #expect(AMQP.BasicProperties().priority == nil)
     }
 
+    @Test("properties emptied again equal, hash and encode like properties never set")
+    func emptiedProperties() throws {
+        var emptied = AMQP.BasicProperties(messageId: "m")
+        emptied.messageId = nil
+        let never = AMQP.BasicProperties()
+        #expect(emptied == never && never == emptied)
+        #expect(emptied.hashValue == never.hashValue)
+        for properties in [emptied, never] {
+            #expect(try properties.encodedSize() == 2)
+            var bytes = ByteBufferAllocator().buffer(capacity: 8)
+            bytes.writeAMQP(size: 2) { writer in properties.encode(to: &writer) }
+            #expect(bytes.readableBytesView.elementsEqual([0, 0]))
+        }
+        var changed = never
+        changed.headers = ["a": .int32(1)]
+        changed.headers?["b"] = .boolean(true)
+        #expect(changed.headers?["a"] == .int32(1) && changed.headers?["b"] == .boolean(true))
+        #expect(never.headers == nil && never == AMQP.BasicProperties())
+    }
+
     @Test("equal values hash alike, whatever storage they share")
     func hashing() {
         let made = AMQP.BasicProperties(contentType: "a", correlationId: "c", timestamp: AMQPTimestamp(secondsSince1970: 7))
