@@ -14,6 +14,13 @@ extension Channel {
     /// drains, so a fast publisher's memory stays bounded. Waiting publishes go out in the order
     /// they came.
     ///
+    /// Outside confirm mode the call usually does not wait for the loop at all: the message is
+    /// checked at once (what could make encoding it fail) and handed to the loop, which
+    /// publishes everything handed over in one turn; at most 1 MiB of bodies is handed over and
+    /// not yet written before calls wait again. A publish handed over while the channel closes
+    /// is dropped and logged, as one written just before the close would be lost; use confirm
+    /// mode (`publish`) to know that a message arrived.
+    ///
     /// - Returns: the publish sequence number in confirm mode, nil otherwise.
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
     ///   `AMQPProtocolError` when a value cannot be encoded (nothing is sent then), the
@@ -22,11 +29,14 @@ extension Channel {
     ///   drain within the connection's `rpcTimeout` (the message is then not sent, unless the
     ///   cancellation crossed the moment it went out).
     @discardableResult
-    public func basicPublish(
+    nonisolated(nonsending) public func basicPublish(
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
-        try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
+        if try handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
+            return nil
+        }
+        return try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
             eventLoop.execute { [self] in
                 select.whenAcceptingPublishes { [self] writable in
                     guard waiter.isPending else { return }
@@ -49,7 +59,7 @@ extension Channel {
 
     /// Publishes a message whose body is the UTF-8 of `body`.
     @discardableResult
-    public func basicPublish(
+    nonisolated(nonsending) public func basicPublish(
         exchange: String, routingKey: String, body: String, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
@@ -58,7 +68,7 @@ extension Channel {
 
     /// Publishes a message whose body is `body`'s bytes.
     @discardableResult
-    public func basicPublish(
+    nonisolated(nonsending) public func basicPublish(
         exchange: String, routingKey: String, body: some Sequence<UInt8>, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
@@ -126,6 +136,50 @@ extension Channel {
         mandatory: Bool = false
     ) async throws {
         try await publish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(bytes: body), properties: properties, mandatory: mandatory)
+    }
+
+    /// Hands `publish` to the loop without waiting for it, when it may go that way: outside
+    /// confirm mode, on an open channel, from outside the loop, with room under the handoff's
+    /// limit. Throws at once what the loop would refuse: a value that cannot be encoded.
+    /// Returns false when the publish has to wait (a body over a limit included: the loop
+    /// checks it against the limit of the connection it opened).
+    private func handOver(_ publish: PublishHandoff.Publish) throws -> Bool {
+        guard select.isOpen, !eventLoop.inEventLoop, publish.body.readableBytes <= select.connection.smallestMaxBodySize else {
+            return false
+        }
+        let request = PublishRequest(
+            exchange: publish.exchange, routingKey: publish.routingKey, mandatory: publish.mandatory, immediate: false,
+            properties: publish.properties, body: publish.body, sequenceNumber: nil
+        )
+        _ = try request.layout(frameMax: 0)
+        switch handoff.offer(publish) {
+        case .mustWait:
+            return false
+        case .queued:
+            return true
+        case .queuedFirst:
+            eventLoop.execute { [self] in publishHandedOver() }
+            return true
+        }
+    }
+
+    /// Publishes everything handed over since the last turn, in order, each as soon as the
+    /// socket takes publishes (at once, unless the connection's buffer is full). Loop only.
+    private func publishHandedOver() {
+        for publish in handoff.takeAll() {
+            select.whenAcceptingPublishes { [self] writable in
+                defer { handoff.finished(size: publish.body.readableBytes) }
+                do {
+                    try writable.get()
+                    _ = try publishOnLoop(
+                        exchange: publish.exchange, routingKey: publish.routingKey, body: publish.body,
+                        properties: publish.properties, mandatory: publish.mandatory
+                    )
+                } catch {
+                    select.logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// Publishes now; remembers a mandatory publish in confirm mode for return matching. Loop

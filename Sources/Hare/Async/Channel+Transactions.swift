@@ -7,10 +7,11 @@ extension Channel {
     /// sequence number, and `publisherConfirms()` streams every basic.ack / basic.nack.
     @discardableResult
     public func confirmSelect() async throws -> AMQP.Confirm.SelectOk {
-        let state = state, events = confirmEvents
+        let state = state, events = confirmEvents, handoff = handoff
         return try await call { select, done in
             select.eventLoop.runOnLoop {
                 state.value.confirmMode = true
+                handoff.enterConfirmMode()
                 select.confirmDelivery(
                     ackNackCallback: { _, confirm in
                         state.value.confirmed(confirm)

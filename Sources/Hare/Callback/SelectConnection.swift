@@ -51,6 +51,9 @@ public final class SelectConnection: @unchecked Sendable {
     var recoveryProgress: RecoveryProgress?
     /// What the handshake learned, readable from any thread.
     let negotiated = Guarded<(limits: NegotiatedLimits?, serverProperties: FieldTable)>((nil, FieldTable()))
+    /// The smallest message body limit of the parameter sets it may connect with: a body no
+    /// larger passes the limit of whichever set opened the connection.
+    let smallestMaxBodySize: Int
 
     /// Opens a connection with one parameter set (`ConnectionParameters` or `URLParameters`).
     ///
@@ -101,6 +104,7 @@ public final class SelectConnection: @unchecked Sendable {
         if let onOpenError { onOpenErrorCallbacks.append(onOpenError) }
         if let onClose { onCloseCallbacks.append(onClose) }
         let candidates = parameters.map(\.connectionParameters)
+        smallestMaxBodySize = candidates.map(\.maxBodySize).min() ?? ConnectionParameters.defaultMaxBodySize
         let start = LoopConfined(value: self)
         ioloop.eventLoop.execute { start.value.connect(candidates) }
     }

@@ -269,6 +269,39 @@ extension Integration {
             }
         }
 
+        @Test("basicPublish outside confirm mode: one task's 5,000 publishes arrive in order; what cannot be encoded still throws at once")
+        func handedOverPublishes() async throws {
+            try await withChannel { connection, channel in
+                let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+                // Thrown by the call itself, though the call does not wait for the loop.
+                await #expect(throws: AMQPProtocolError.self) {
+                    try await channel.basicPublish(exchange: "", routingKey: String(repeating: "r", count: 300), body: "too long a key")
+                }
+                var deep: FieldTable = ["leaf": .boolean(true)]
+                for _ in 0..<40 { deep = ["nested": .table(deep)] }
+                await #expect(throws: AMQPProtocolError.self) {
+                    try await channel.basicPublish(
+                        exchange: "", routingKey: queue, body: "too deep", properties: AMQP.BasicProperties(headers: deep)
+                    )
+                }
+                let total = 5000
+                for index in 0..<total {
+                    try await channel.basicPublish(exchange: "", routingKey: queue, body: "\(index)")
+                }
+                let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
+                let received = try await withTimeout(30, "\(total) deliveries") { () -> [Int] in
+                    var received: [Int] = []
+                    for try await delivery in consumer {
+                        received.append(Int(String(buffer: delivery.body)) ?? -1)
+                        if received.count == total { break }
+                    }
+                    return received
+                }
+                #expect(received == Array(0..<total))
+                #expect(channel.isOpen)
+            }
+        }
+
         @Test("eight tasks publishing 1,000 messages each on one channel never interleave frames")
         func concurrentPublishersKeepMessagesWhole() async throws {
             try await withChannel { connection, channel in
