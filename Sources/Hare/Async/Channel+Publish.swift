@@ -33,7 +33,7 @@ extension Channel {
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
-        if try handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
+        if try select.handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
             return nil
         }
         return try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
@@ -136,50 +136,6 @@ extension Channel {
         mandatory: Bool = false
     ) async throws {
         try await publish(exchange: exchange, routingKey: routingKey, body: ByteBuffer(bytes: body), properties: properties, mandatory: mandatory)
-    }
-
-    /// Hands `publish` to the loop without waiting for it, when it may go that way: outside
-    /// confirm mode, on an open channel, from outside the loop, with room under the handoff's
-    /// limit. Throws at once what the loop would refuse: a value that cannot be encoded.
-    /// Returns false when the publish has to wait (a body over a limit included: the loop
-    /// checks it against the limit of the connection it opened).
-    private func handOver(_ publish: PublishHandoff.Publish) throws -> Bool {
-        guard select.isOpen, !eventLoop.inEventLoop, publish.body.readableBytes <= select.connection.smallestMaxBodySize else {
-            return false
-        }
-        let request = PublishRequest(
-            exchange: publish.exchange, routingKey: publish.routingKey, mandatory: publish.mandatory, immediate: false,
-            properties: publish.properties, body: publish.body, sequenceNumber: nil
-        )
-        _ = try request.layout(frameMax: 0)
-        switch handoff.offer(publish) {
-        case .mustWait:
-            return false
-        case .queued:
-            return true
-        case .queuedFirst:
-            eventLoop.execute { [self] in publishHandedOver() }
-            return true
-        }
-    }
-
-    /// Publishes everything handed over since the last turn, in order, each as soon as the
-    /// socket takes publishes (at once, unless the connection's buffer is full). Loop only.
-    private func publishHandedOver() {
-        for publish in handoff.takeAll() {
-            select.whenAcceptingPublishes { [self] writable in
-                defer { handoff.finished(size: publish.body.readableBytes) }
-                do {
-                    try writable.get()
-                    _ = try publishOnLoop(
-                        exchange: publish.exchange, routingKey: publish.routingKey, body: publish.body,
-                        properties: publish.properties, mandatory: publish.mandatory
-                    )
-                } catch {
-                    select.logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
     }
 
     /// Publishes now; remembers a mandatory publish in confirm mode for return matching. Loop

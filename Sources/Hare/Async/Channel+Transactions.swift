@@ -7,11 +7,10 @@ extension Channel {
     /// sequence number, and `publisherConfirms()` streams every basic.ack / basic.nack.
     @discardableResult
     public func confirmSelect() async throws -> AMQP.Confirm.SelectOk {
-        let state = state, events = confirmEvents, handoff = handoff
+        let state = state, events = confirmEvents
         return try await call { select, done in
             select.eventLoop.runOnLoop {
                 state.value.confirmMode = true
-                handoff.enterConfirmMode()
                 select.confirmDelivery(
                     ackNackCallback: { _, confirm in
                         state.value.confirmed(confirm)

@@ -22,8 +22,6 @@ public final class Channel: Sendable {
     let returnEvents = Broadcaster<BasicReturnMessage>(limit: 1024)
     /// Confirm waiters, returns and consumers (loop only).
     let state = LoopConfined(value: ChannelLoopState())
-    /// Publishes handed to the loop without waiting (`basicPublish` outside confirm mode).
-    let handoff = PublishHandoff()
 
     /// Created on the loop, in the channel's onOpen callback, so every callback is in place
     /// before the first frame for the channel arrives.

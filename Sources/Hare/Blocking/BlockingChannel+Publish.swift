@@ -27,6 +27,13 @@ extension BlockingChannel {
     /// memory alarm), the connection takes it only once the socket has drained: memory stays
     /// bounded. A publish whose wait times out while it waits for room is not sent.
     ///
+    /// Outside confirm mode the call usually does not wait for the loop at all, as Pika's
+    /// `basic_publish` does not: the message is checked at once (what could make encoding it
+    /// fail) and handed to the loop, which publishes everything handed over in one turn; at most
+    /// 1 MiB of bodies is handed over and not yet written before calls wait again. A publish
+    /// handed over while the channel closes is dropped and logged; use `confirmDelivery()` to
+    /// know that a message arrived.
+    ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed, `AMQPProtocolError` when
     ///   a value cannot be encoded; in confirm mode `NackError` when the broker refused the
     ///   message and `UnroutableError` when it returned a mandatory message (reply code 312
@@ -38,6 +45,10 @@ extension BlockingChannel {
         mandatory: Bool = false
     ) throws {
         let confirming = isConfirmMode
+        if !confirming,
+           try selectChannel.handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
+            return
+        }
         let operation = confirming ? "basic.publish and its publisher confirm" : "basic.publish"
         // A publish whose confirm wait timed out is forgotten, on the loop, after it was sent.
         let abandon: (Completion<Void>) -> Void = { [self] completion in pendingConfirms.abandon(completion) }

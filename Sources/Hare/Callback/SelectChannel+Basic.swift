@@ -100,8 +100,10 @@ extension SelectChannel {
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
     ///   `ConnectionRecoveringError` while the connection recovers (publish from `whenWritable`
     ///   to wait for it), `AMQPProtocolError` when a value cannot be encoded (a routing key over
-    ///   255 bytes, a body over the size limit). Nothing is sent then. Off the loop, errors are
-    ///   logged instead and nil is returned.
+    ///   255 bytes, a body over the size limit). Nothing is sent then. Off the loop, a value
+    ///   that cannot be encoded still throws; the message is handed to the loop (see
+    ///   `PublishHandoff`: one loop task takes every message handed over meanwhile), later
+    ///   errors are logged and nil is returned.
     @discardableResult
     public func basicPublish(
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
@@ -112,6 +114,9 @@ extension SelectChannel {
             body: body, sequenceNumber: nil
         )
         guard eventLoop.inEventLoop else {
+            if try handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
+                return nil
+            }
             let box = LoopConfined(value: self)
             eventLoop.execute {
                 do { _ = try box.value.publishOnLoop(request) } catch {
@@ -177,6 +182,49 @@ extension SelectChannel {
             return
         }
         handler.whenWritable(work)
+    }
+
+    /// Hands `publish` to the loop without waiting for it (`PublishHandoff`), when it may go
+    /// that way: from outside the loop, outside confirm mode, on an open channel, with room
+    /// under the handoff's limit. Throws at once what the loop would refuse: a value that cannot
+    /// be encoded. Returns false when the publish has to go the waiting way (a body over the
+    /// smallest limit of the connection's parameter sets included: the loop checks it against
+    /// the limit of the connection it opened).
+    func handOver(_ publish: PublishHandoff.Publish) throws -> Bool {
+        guard isOpen, !eventLoop.inEventLoop, publish.body.readableBytes <= connection.smallestMaxBodySize else { return false }
+        let request = PublishRequest(
+            exchange: publish.exchange, routingKey: publish.routingKey, mandatory: publish.mandatory, immediate: false,
+            properties: publish.properties, body: publish.body, sequenceNumber: nil
+        )
+        _ = try request.layout(frameMax: 0)
+        switch handoff.offer(publish) {
+        case .mustWait:
+            return false
+        case .queued:
+            return true
+        case .queuedFirst:
+            eventLoop.execute { [self] in publishHandedOver() }
+            return true
+        }
+    }
+
+    /// Publishes everything handed over since the last turn, in order, each as soon as the
+    /// socket takes publishes (at once, unless the connection's buffer is full). Loop only.
+    private func publishHandedOver() {
+        for publish in handoff.takeAll() {
+            whenAcceptingPublishes { [self] writable in
+                defer { handoff.finished(size: publish.body.readableBytes) }
+                do {
+                    try writable.get()
+                    _ = try publishOnLoop(PublishRequest(
+                        exchange: publish.exchange, routingKey: publish.routingKey, mandatory: publish.mandatory, immediate: false,
+                        properties: publish.properties, body: publish.body, sequenceNumber: nil
+                    ))
+                } catch {
+                    logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     private func publishOnLoop(_ request: consuming PublishRequest) throws -> UInt64? {

@@ -11,6 +11,7 @@ extension SelectChannel {
     ) {
         eventLoop.runOnLoop { [self] in
             self.ackNackCallback = ackNackCallback
+            handoff.enterConfirmMode()  // from now on a publish waits for its sequence number
             call(.confirmSelect(AMQP.Confirm.Select(nowait: false)), as: AMQP.Confirm.SelectOk.self, callback: callback)
         }
     }

@@ -185,6 +185,35 @@ extension Integration {
             }
         }
 
+        @Test("outside confirm mode: 5,000 publishes arrive in order; what cannot be encoded still throws at once")
+        func handedOverPublishes() async throws {
+            try await withBlocking { worker, connection in
+                let total = 5000
+                let (tooLong, received, open) = try await worker.run {
+                    let channel = try connection.channel()
+                    let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
+                    var tooLong: AMQPProtocolError?
+                    do {
+                        try channel.basicPublish(exchange: "", routingKey: String(repeating: "r", count: 300), body: "too long a key")
+                    } catch let error as AMQPProtocolError {
+                        tooLong = error
+                    }
+                    for index in 0..<total { try channel.basicPublish(exchange: "", routingKey: queue, body: "\(index)") }
+                    var received: [Int] = []
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while received.count < total, ContinuousClock.now < deadline {
+                        if let message = try channel.basicGet(queue: queue, autoAck: true) {
+                            received.append(Int(String(buffer: message.body)) ?? -1)
+                        }
+                    }
+                    return (tooLong, received, channel.isOpen)
+                }
+                #expect(tooLong != nil)
+                #expect(received == Array(0..<total))
+                #expect(open)
+            }
+        }
+
         @Test("confirm mode: basicPublish returns once acked, throws UnroutableError and NackError")
         func confirmModeErrors() async throws {
             try await withBlocking { worker, connection in

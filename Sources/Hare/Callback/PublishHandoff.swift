@@ -2,10 +2,12 @@ import AMQPProtocol
 import NIOCore
 import Synchronization
 
-/// Publishes that tasks hand to their channel's loop without waiting for it: what makes
-/// `Channel.basicPublish` outside confirm mode cost no thread hop per message.
+/// Publishes handed to a channel's loop from other threads without waiting for it: what makes
+/// `basicPublish` outside confirm mode cost no thread hop per message, on every face (a task's
+/// `Channel.basicPublish`, a script's `BlockingChannel.basicPublish`, `SelectChannel.basicPublish`
+/// called off the loop).
 ///
-/// A task that publishes appends its message here; the first message after the loop last took
+/// A thread that publishes appends its message here; the first message after the loop last took
 /// them schedules one loop task, which takes every message handed over meanwhile and publishes
 /// them in order. Publishes that must wait (confirm mode, a socket that does not drain, a
 /// channel that is not open) go the waiting way instead, which the loop runs after every
