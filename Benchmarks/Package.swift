@@ -5,6 +5,7 @@ import PackageDescription
 // does not carry benchmark code; it depends on the root by path.
 //
 //     swift run -c release codec-benchmark            # everything
+//     swift run -c release faces-benchmark            # each face's publish and consume, against a broker
 //     ./run                                            # + rabbitmq-c, as a table
 let package = Package(
     name: "HareBenchmarks",
@@ -24,6 +25,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/CodecBenchmark"
+        ),
+        .executableTarget(
+            name: "faces-benchmark",
+            dependencies: [
+                .product(name: "Hare", package: "Hare"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/FacesBenchmark"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,156 @@
+// Publishing and consuming through each of Hare's faces, against a real broker: what a task's
+// `try await channel.basicPublish(...)` in a loop, or a script's blocking `basicPublish`, costs
+// per message. `hare perf` measures the
+// callback face on its loop; this measures the faces as applications call them, from their own
+// tasks and threads.
+//
+// Usage: faces-benchmark [--count N] [--url URL] [WORKLOAD...]
+//   async-publish      one task: `try await channel.basicPublish` N times (no confirms)
+//   async-confirm      `publish` (confirm mode) with 1000 in flight from a task group
+//   async-consume      a `Consumer` sequence over N queued messages, prefetch 1000, a multiple
+//                      ack every 100
+//   blocking-publish   one thread: `BlockingChannel.basicPublish` N times (no confirms; the
+//                      callback face's `basicPublish` called off its loop takes the same path)
+// Each publish run ends with a round trip on its channel (a passive queue.declare), so every
+// message reached the broker. Prints, per workload: msg/s and client CPU seconds per 100k
+// messages (getrusage over the timed part). The URL defaults to HARE_TEST_URL or
+// amqp://guest:guest@127.0.0.1:5672/.
+import Dispatch
+import Hare
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Measurement {
+    var seconds: Double
+    var cpuSeconds: Double
+}
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+func seconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// Times `body` (wall clock and this process's CPU).
+func measure(_ body: () async throws -> Void) async rethrows -> Measurement {
+    let cpu = cpuSeconds(), start = seconds()
+    try await body()
+    return Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu)
+}
+
+/// Runs blocking `body` on a thread outside Swift concurrency's pool, as a script would.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+let body = ByteBuffer(repeating: 0x61, count: 16)
+
+func asyncPublish(_ url: URLParameters, count: Int, confirm: Bool) async throws -> Measurement {
+    let connection = try await Connection.connect(url)
+    let channel = try await connection.channel()
+    let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+    if confirm { try await channel.confirmSelect() }
+    let result = try await measure {
+        if confirm {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var started = 0
+                while started < min(1000, count) {
+                    group.addTask { try await channel.publish(exchange: "", routingKey: queue, body: body) }
+                    started += 1
+                }
+                while try await group.next() != nil, started < count {
+                    group.addTask { try await channel.publish(exchange: "", routingKey: queue, body: body) }
+                    started += 1
+                }
+            }
+        } else {
+            for _ in 0..<count { try await channel.basicPublish(exchange: "", routingKey: queue, body: body) }
+        }
+        _ = try await channel.queueDeclare(queue: queue, passive: true)
+    }
+    try await connection.close()
+    return result
+}
+
+func asyncConsume(_ url: URLParameters, count: Int) async throws -> Measurement {
+    let connection = try await Connection.connect(url)
+    let channel = try await connection.channel()
+    let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+    for _ in 0..<count { try await channel.basicPublish(exchange: "", routingKey: queue, body: body) }
+    while try await channel.queueDeclare(queue: queue, passive: true).messageCount < count {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    try await channel.basicQos(prefetchCount: 1000)
+    let consumer = try await channel.basicConsume(queue: queue)
+    let result = try await measure {
+        var received = 0
+        for try await delivery in consumer {
+            received += 1
+            if received % 100 == 0 || received == count {
+                try await channel.basicAck(deliveryTag: delivery.deliveryTag, multiple: true)
+            }
+            if received == count { break }
+        }
+    }
+    try await connection.close()
+    return result
+}
+
+func blockingPublish(_ url: URLParameters, count: Int) async throws -> Measurement {
+    try await onThread {
+        let connection = try BlockingConnection(url)
+        let channel = try connection.channel()
+        let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
+        let cpu = cpuSeconds(), start = seconds()
+        for _ in 0..<count { try channel.basicPublish(exchange: "", routingKey: queue, body: body) }
+        _ = try channel.queueDeclare(queue: queue, passive: true)
+        let result = Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu)
+        try connection.close()
+        return result
+    }
+}
+
+// MARK: - Main
+
+let workloads = ["async-publish", "async-confirm", "async-consume", "blocking-publish"]
+var count = 100_000
+var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
+var selected: [String] = []
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--count": count = arguments.popFirst().flatMap { Int($0) } ?? count
+    case "--url": url = arguments.popFirst() ?? url
+    case _ where workloads.contains(argument): selected.append(argument)
+    default:
+        print("usage: faces-benchmark [--count N] [--url URL] [\(workloads.joined(separator: "|"))...]")
+        exit(2)
+    }
+}
+if selected.isEmpty { selected = workloads }
+let parameters = try URLParameters(url)
+print("| workload | msg/s | client CPU s / 100k |")
+print("| --- | ---: | ---: |")
+for workload in selected {
+    let result: Measurement
+    switch workload {
+    case "async-publish": result = try await asyncPublish(parameters, count: count, confirm: false)
+    case "async-confirm": result = try await asyncPublish(parameters, count: count, confirm: true)
+    case "async-consume": result = try await asyncConsume(parameters, count: count)
+    default: result = try await blockingPublish(parameters, count: count)
+    }
+    let rate = Int((Double(count) / result.seconds).rounded())
+    let cpu = (result.cpuSeconds / Double(count) * 100_000 * 1000).rounded() / 1000
+    print("| \(workload) | \(rate) | \(cpu) |")
+}
