@@ -33,9 +33,8 @@ extension Channel {
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) async throws -> UInt64? {
-        if try select.handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
-            return nil
-        }
+        let request = PublishRequest(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
+        if try select.handOver(request) { return nil }
         return try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
             eventLoop.execute { [self] in
                 select.whenAcceptingPublishes { [self] writable in

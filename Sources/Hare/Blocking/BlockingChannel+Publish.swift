@@ -45,9 +45,9 @@ extension BlockingChannel {
         mandatory: Bool = false
     ) throws {
         let confirming = isConfirmMode
-        if !confirming,
-           try selectChannel.handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
-            return
+        if !confirming {
+            let request = PublishRequest(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
+            if try selectChannel.handOver(request) { return }
         }
         let operation = confirming ? "basic.publish and its publisher confirm" : "basic.publish"
         // A publish whose confirm wait timed out is forgotten, on the loop, after it was sent.

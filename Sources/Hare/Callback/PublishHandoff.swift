@@ -16,20 +16,11 @@ import Synchronization
 /// Backpressure: at most `limit` bytes of bodies are handed over and not yet written to the
 /// connection's buffer; past that, publishes wait for the socket again.
 final class PublishHandoff: Sendable {
-    /// A publish handed over: the arguments of `basicPublish`.
-    struct Publish: Sendable {
-        var exchange: String
-        var routingKey: String
-        var body: ByteBuffer
-        var properties: AMQP.BasicProperties
-        var mandatory: Bool
-    }
-
     /// The most body bytes handed over and not yet written.
     static let limit = 1024 * 1024
 
     private struct State {
-        var queued: [Publish] = []
+        var queued: [PublishRequest] = []
         /// A loop task that takes `queued` is on its way.
         var takeScheduled = false
         /// In confirm mode every publish waits (for its sequence number).
@@ -51,14 +42,14 @@ final class PublishHandoff: Sendable {
         case mustWait
     }
 
-    /// Hands `publish` over unless it has to wait.
-    func offer(_ publish: Publish) -> Offer {
-        let size = publish.body.readableBytes
+    /// Hands `request` over unless it has to wait.
+    func offer(_ request: PublishRequest) -> Offer {
+        let size = request.body.readableBytes
         let pending = unwritten.load(ordering: .relaxed)
         guard pending + size <= Self.limit || pending == 0 else { return .mustWait }
         return state.withLock { state in
             guard !state.confirmMode else { return .mustWait }
-            state.queued.append(publish)
+            state.queued.append(request)
             unwritten.add(size, ordering: .relaxed)
             if state.takeScheduled { return .queued }
             state.takeScheduled = true
@@ -67,10 +58,10 @@ final class PublishHandoff: Sendable {
     }
 
     /// Everything handed over since the last call, in order (on the loop).
-    func takeAll() -> [Publish] {
+    func takeAll() -> [PublishRequest] {
         state.withLock { state in
             state.takeScheduled = false
-            var taken: [Publish] = []
+            var taken: [PublishRequest] = []
             swap(&taken, &state.queued)
             return taken
         }

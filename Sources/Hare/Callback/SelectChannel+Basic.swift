@@ -109,14 +109,9 @@ extension SelectChannel {
         exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties = AMQP.BasicProperties(),
         mandatory: Bool = false
     ) throws -> UInt64? {
-        let request = PublishRequest(
-            exchange: exchange, routingKey: routingKey, mandatory: mandatory, immediate: false, properties: properties,
-            body: body, sequenceNumber: nil
-        )
+        let request = PublishRequest(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
         guard eventLoop.inEventLoop else {
-            if try handOver(.init(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)) {
-                return nil
-            }
+            if try handOver(request) { return nil }
             let box = LoopConfined(value: self)
             eventLoop.execute {
                 do { _ = try box.value.publishOnLoop(request) } catch {
@@ -184,20 +179,16 @@ extension SelectChannel {
         handler.whenWritable(work)
     }
 
-    /// Hands `publish` to the loop without waiting for it (`PublishHandoff`), when it may go
+    /// Hands `request` to the loop without waiting for it (`PublishHandoff`), when it may go
     /// that way: from outside the loop, outside confirm mode, on an open channel, with room
     /// under the handoff's limit. Throws at once what the loop would refuse: a value that cannot
     /// be encoded. Returns false when the publish has to go the waiting way (a body over the
     /// smallest limit of the connection's parameter sets included: the loop checks it against
     /// the limit of the connection it opened).
-    func handOver(_ publish: PublishHandoff.Publish) throws -> Bool {
-        guard isOpen, !eventLoop.inEventLoop, publish.body.readableBytes <= connection.smallestMaxBodySize else { return false }
-        let request = PublishRequest(
-            exchange: publish.exchange, routingKey: publish.routingKey, mandatory: publish.mandatory, immediate: false,
-            properties: publish.properties, body: publish.body, sequenceNumber: nil
-        )
+    func handOver(_ request: PublishRequest) throws -> Bool {
+        guard isOpen, !eventLoop.inEventLoop, request.body.readableBytes <= connection.smallestMaxBodySize else { return false }
         _ = try request.layout(frameMax: 0)
-        switch handoff.offer(publish) {
+        switch handoff.offer(request) {
         case .mustWait:
             return false
         case .queued:
@@ -211,15 +202,12 @@ extension SelectChannel {
     /// Publishes everything handed over since the last turn, in order, each as soon as the
     /// socket takes publishes (at once, unless the connection's buffer is full). Loop only.
     private func publishHandedOver() {
-        for publish in handoff.takeAll() {
+        for request in handoff.takeAll() {
             whenAcceptingPublishes { [self] writable in
-                defer { handoff.finished(size: publish.body.readableBytes) }
+                defer { handoff.finished(size: request.body.readableBytes) }
                 do {
                     try writable.get()
-                    _ = try publishOnLoop(PublishRequest(
-                        exchange: publish.exchange, routingKey: publish.routingKey, mandatory: publish.mandatory, immediate: false,
-                        properties: publish.properties, body: publish.body, sequenceNumber: nil
-                    ))
+                    _ = try publishOnLoop(request)
                 } catch {
                     logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
                 }

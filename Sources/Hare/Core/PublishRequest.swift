@@ -22,3 +22,13 @@ struct PublishRequest {
         try AMQPMessageLayout(method: method, properties: properties, bodySize: body.readableBytes, frameMax: frameMax)
     }
 }
+
+extension PublishRequest {
+    /// A publish as `basicPublish` takes it (immediate is never set; RabbitMQ refuses it).
+    init(exchange: String, routingKey: String, body: ByteBuffer, properties: AMQP.BasicProperties, mandatory: Bool) {
+        self.init(
+            exchange: exchange, routingKey: routingKey, mandatory: mandatory, immediate: false, properties: properties, body: body,
+            sequenceNumber: nil
+        )
+    }
+}

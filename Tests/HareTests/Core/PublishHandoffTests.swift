@@ -6,8 +6,10 @@ import Testing
 /// What `Channel.basicPublish` hands to the loop without waiting, and when it must wait instead.
 @Suite("PublishHandoff")
 struct PublishHandoffTests {
-    func publish(_ key: String, bytes: Int = 16) -> PublishHandoff.Publish {
-        .init(exchange: "", routingKey: key, body: ByteBuffer(repeating: 0x61, count: bytes), properties: AMQP.BasicProperties(), mandatory: false)
+    func publish(_ key: String, bytes: Int = 16) -> PublishRequest {
+        PublishRequest(
+            exchange: "", routingKey: key, body: ByteBuffer(repeating: 0x61, count: bytes), properties: AMQP.BasicProperties(), mandatory: false
+        )
     }
 
     @Test("the first publish after a take schedules one; the next ride it, and come out in order")
