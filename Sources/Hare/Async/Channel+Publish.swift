@@ -94,8 +94,12 @@ extension Channel {
         mandatory: Bool = false
     ) async throws {
         let box = LoopConfined(value: self)
-        try await awaitReply(deadline: connection.deadline("publish")) { (waiter: ReplyWaiter<Void>) in
+        let deadline = connection.deadline("publish")
+        // The wait's bound is kept with every other publish's, under one timer (see
+        // `ReplyDeadlineQueue`), not given a timer of its own.
+        try await awaitReply { (waiter: ReplyWaiter<Void>) in
             eventLoop.execute {
+                if let deadline { box.value.state.value.confirmDeadlines.add(waiter, deadline) }
                 guard box.value.state.value.confirmMode else {
                     waiter.resolve(.failure(ChannelWrongStateError(reason: "publish(...) waits for a confirm: call confirmSelect() first")))
                     return

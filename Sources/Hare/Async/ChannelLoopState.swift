@@ -16,6 +16,8 @@ final class ChannelLoopState {
     var confirmMode = false
     /// Tasks in `publish(...)` waiting for the confirm of their sequence number.
     var confirmWaiters: [UInt64: ReplyWaiter<Void>] = [:]
+    /// When each `publish(...)` stops waiting (the connection's `rpcTimeout`), one timer for all.
+    let confirmDeadlines = ReplyDeadlineQueue()
     /// Mandatory publishes awaiting their confirm and not yet matched to a return, in order.
     var mandatory = CircularBuffer<MandatoryPublish>()
     /// Publishes matched to a return: their ack becomes `UnroutableError`.
@@ -39,6 +41,7 @@ final class ChannelLoopState {
                 waiter.resolve(.success(()))
             }
         }
+        confirmDeadlines.dropSettled()
     }
 
     /// A basic.return. RabbitMQ handles a channel's publishes in order and sends the return of
@@ -68,6 +71,7 @@ final class ChannelLoopState {
             forgetMandatory(error.sequenceNumber)
             confirmWaiters.removeValue(forKey: error.sequenceNumber)?.resolve(.failure(error))
         }
+        confirmDeadlines.dropSettled()
     }
 
     /// The channel closed: every waiting publish and every consumer ends with `error`.
@@ -78,6 +82,7 @@ final class ChannelLoopState {
         mandatory.removeAll()
         unroutable.removeAll()
         for (_, waiter) in waiters.sorted(by: { $0.key < $1.key }) { waiter.resolve(.failure(error)) }
+        confirmDeadlines.removeAll()
         let ending = consumers
         consumers.removeAll()
         for (_, consumer) in ending { consumer.finish(error, cancelledOnBroker: true) }
