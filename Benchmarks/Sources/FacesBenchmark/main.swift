@@ -9,6 +9,7 @@
 //   async-confirm      `publish` (confirm mode) with 1000 in flight from a task group
 //   async-consume      a `Consumer` sequence over N queued messages, prefetch 1000, a multiple
 //                      ack every 100
+//   async-consume-ack  the same, each message acked on its own (`delivery.ack()`)
 //   blocking-publish   one thread: `BlockingChannel.basicPublish` N times (no confirms; the
 //                      callback face's `basicPublish` called off its loop takes the same path)
 // Each publish run ends with a round trip on its channel (a passive queue.declare), so every
@@ -83,7 +84,7 @@ func asyncPublish(_ url: URLParameters, count: Int, confirm: Bool) async throws 
     return result
 }
 
-func asyncConsume(_ url: URLParameters, count: Int) async throws -> Measurement {
+func asyncConsume(_ url: URLParameters, count: Int, ackEach: Bool) async throws -> Measurement {
     let connection = try await Connection.connect(url)
     let channel = try await connection.channel()
     let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
@@ -97,7 +98,9 @@ func asyncConsume(_ url: URLParameters, count: Int) async throws -> Measurement 
         var received = 0
         for try await delivery in consumer {
             received += 1
-            if received % 100 == 0 || received == count {
+            if ackEach {
+                try await delivery.ack()
+            } else if received % 100 == 0 || received == count {
                 try await channel.basicAck(deliveryTag: delivery.deliveryTag, multiple: true)
             }
             if received == count { break }
@@ -123,7 +126,7 @@ func blockingPublish(_ url: URLParameters, count: Int) async throws -> Measureme
 
 // MARK: - Main
 
-let workloads = ["async-publish", "async-confirm", "async-consume", "blocking-publish"]
+let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "blocking-publish"]
 var count = 100_000
 var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
 var selected: [String] = []
@@ -147,7 +150,8 @@ for workload in selected {
     switch workload {
     case "async-publish": result = try await asyncPublish(parameters, count: count, confirm: false)
     case "async-confirm": result = try await asyncPublish(parameters, count: count, confirm: true)
-    case "async-consume": result = try await asyncConsume(parameters, count: count)
+    case "async-consume": result = try await asyncConsume(parameters, count: count, ackEach: false)
+    case "async-consume-ack": result = try await asyncConsume(parameters, count: count, ackEach: true)
     default: result = try await blockingPublish(parameters, count: count)
     }
     let rate = Int((Double(count) / result.seconds).rounded())

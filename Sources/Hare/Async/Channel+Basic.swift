@@ -33,30 +33,35 @@ extension Channel {
     }
 
     /// Acknowledges a delivery (basic.ack); with `multiple`, every one up to `deliveryTag`.
-    /// Returns once the frame is handed to the connection. An ack for a delivery of a connection
-    /// that was lost since is dropped (the broker requeued the message already).
+    /// Returns at once: the ack is handed to the connection's loop, which sends it in order with
+    /// everything else handed over (nothing answers an ack). An ack for a delivery of a
+    /// connection that was lost since is dropped (the broker requeued the message already).
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing.
-    public func basicAck(deliveryTag: UInt64 = 0, multiple: Bool = false) async throws {
-        try await acknowledge(.basicAck(AMQP.Basic.Ack(deliveryTag: deliveryTag, multiple: multiple)))
+    nonisolated(nonsending) public func basicAck(deliveryTag: UInt64 = 0, multiple: Bool = false) async throws {
+        try acknowledge(.basicAck(AMQP.Basic.Ack(deliveryTag: deliveryTag, multiple: multiple)))
     }
 
     /// Refuses deliveries (basic.nack, a RabbitMQ extension); `requeue` puts them back.
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing.
-    public func basicNack(deliveryTag: UInt64 = 0, multiple: Bool = false, requeue: Bool = true) async throws {
-        try await acknowledge(.basicNack(AMQP.Basic.Nack(deliveryTag: deliveryTag, multiple: multiple, requeue: requeue)))
+    nonisolated(nonsending) public func basicNack(deliveryTag: UInt64 = 0, multiple: Bool = false, requeue: Bool = true) async throws {
+        try acknowledge(.basicNack(AMQP.Basic.Nack(deliveryTag: deliveryTag, multiple: multiple, requeue: requeue)))
     }
 
     /// Refuses one delivery (basic.reject); `requeue` puts it back.
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing.
-    public func basicReject(deliveryTag: UInt64, requeue: Bool = true) async throws {
-        try await acknowledge(.basicReject(AMQP.Basic.Reject(deliveryTag: deliveryTag, requeue: requeue)))
+    nonisolated(nonsending) public func basicReject(deliveryTag: UInt64, requeue: Bool = true) async throws {
+        try acknowledge(.basicReject(AMQP.Basic.Reject(deliveryTag: deliveryTag, requeue: requeue)))
     }
 
-    private func acknowledge(_ method: AMQP.Method) async throws {
-        try await onLoop { [self] in try acknowledgeOnLoop(method) }
+    /// Checks that the channel is open, then hands the acknowledgement to the loop without
+    /// waiting for it (`LoopHandoff`): nothing answers an ack, so waiting for the loop would
+    /// only cost two thread hand-offs per message.
+    private func acknowledge(_ method: AMQP.Method) throws {
+        try checkOpen(method.name)
+        select.acknowledge(method)
     }
 
     /// Writes an ack, nack or reject now. Loop only.

@@ -124,7 +124,7 @@ public final class Channel: Sendable {
     }
 
     /// Refuses work on a channel that is closing or closed (its number may belong to a newer
-    /// channel by now). Loop only.
+    /// channel by now). From any thread; on the loop it is exact.
     func checkOpen(_ what: String) throws(ChannelWrongStateError) {
         guard !select.isClosed, !select.isClosing, closeWatch.reason == nil else {
             throw ChannelWrongStateError(reason: "\(what) on channel \(channelNumber), which is closed")

@@ -24,7 +24,7 @@ public struct Delivery: Sendable {
     /// delivery of the channel too.
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed.
-    public func ack(multiple: Bool = false) async throws {
+    nonisolated(nonsending) public func ack(multiple: Bool = false) async throws {
         try await channel.basicAck(deliveryTag: deliveryTag, multiple: multiple)
     }
 
@@ -32,14 +32,14 @@ public struct Delivery: Sendable {
     /// unacknowledged delivery of the channel too.
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed.
-    public func nack(multiple: Bool = false, requeue: Bool = true) async throws {
+    nonisolated(nonsending) public func nack(multiple: Bool = false, requeue: Bool = true) async throws {
         try await channel.basicNack(deliveryTag: deliveryTag, multiple: multiple, requeue: requeue)
     }
 
     /// Refuses the message (basic.reject); `requeue` puts it back.
     ///
     /// - Throws: `ChannelWrongStateError` when the channel is closed.
-    public func reject(requeue: Bool = true) async throws {
+    nonisolated(nonsending) public func reject(requeue: Bool = true) async throws {
         try await channel.basicReject(deliveryTag: deliveryTag, requeue: requeue)
     }
 }

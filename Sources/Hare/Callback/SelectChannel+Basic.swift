@@ -102,7 +102,7 @@ extension SelectChannel {
     ///   to wait for it), `AMQPProtocolError` when a value cannot be encoded (a routing key over
     ///   255 bytes, a body over the size limit). Nothing is sent then. Off the loop, a value
     ///   that cannot be encoded still throws; the message is handed to the loop (see
-    ///   `PublishHandoff`: one loop task takes every message handed over meanwhile), later
+    ///   `LoopHandoff`: one loop task takes every message handed over meanwhile), later
     ///   errors are logged and nil is returned.
     @discardableResult
     public func basicPublish(
@@ -179,7 +179,7 @@ extension SelectChannel {
         handler.whenWritable(work)
     }
 
-    /// Hands `request` to the loop without waiting for it (`PublishHandoff`), when it may go
+    /// Hands `request` to the loop without waiting for it (`LoopHandoff`), when it may go
     /// that way: from outside the loop, outside confirm mode, on an open channel, with room
     /// under the handoff's limit. Throws at once what the loop would refuse: a value that cannot
     /// be encoded. Returns false when the publish has to go the waiting way (a body over the
@@ -188,28 +188,40 @@ extension SelectChannel {
     func handOver(_ request: PublishRequest) throws -> Bool {
         guard isOpen, !eventLoop.inEventLoop, request.body.readableBytes <= connection.smallestMaxBodySize else { return false }
         _ = try request.layout(frameMax: 0)
-        switch handoff.offer(request) {
+        return scheduleTake(handoff.offer(request))
+    }
+
+    /// Schedules the loop task that takes what was handed over, when `offer` says this caller
+    /// is the one to; false when the offer was refused.
+    private func scheduleTake(_ offer: LoopHandoff.Offer) -> Bool {
+        switch offer {
         case .mustWait:
             return false
         case .queued:
             return true
         case .queuedFirst:
-            eventLoop.execute { [self] in publishHandedOver() }
+            eventLoop.execute { [self] in sendHandedOver() }
             return true
         }
     }
 
-    /// Publishes everything handed over since the last turn, in order, each as soon as the
-    /// socket takes publishes (at once, unless the connection's buffer is full). Loop only.
-    private func publishHandedOver() {
-        for request in handoff.takeAll() {
-            whenAcceptingPublishes { [self] writable in
-                defer { handoff.finished(size: request.body.readableBytes) }
-                do {
-                    try writable.get()
-                    _ = try publishOnLoop(request)
-                } catch {
-                    logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
+    /// Sends everything handed over since the last turn, in order: acknowledgements at once,
+    /// publishes as soon as the socket takes them (at once, unless the connection's buffer is
+    /// full). Loop only.
+    private func sendHandedOver() {
+        for item in handoff.takeAll() {
+            switch item {
+            case .acknowledge(let method):
+                acknowledgeOnLoop(method)
+            case .publish(let request):
+                whenAcceptingPublishes { [self] writable in
+                    defer { handoff.finished(size: request.body.readableBytes) }
+                    do {
+                        try writable.get()
+                        _ = try publishOnLoop(request)
+                    } catch {
+                        logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         }
@@ -284,17 +296,25 @@ extension SelectChannel {
         call(.basicRecover(AMQP.Basic.Recover(requeue: requeue)), as: AMQP.Basic.RecoverOk.self, callback: callback)
     }
 
-    private func acknowledge(_ method: AMQP.Method) {
-        eventLoop.runOnLoop { [self] in
-            guard !dropsAcknowledgement(method) else { return }
-            do {
-                guard let handler = connection.handler else {
-                    throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
-                }
-                try handler.acknowledge(method, channel: channelNumber)
-            } catch {
-                logger.error("\(method.name) failed", metadata: ["error": "\(error)"])
+    /// Sends an ack, nack or reject: at once on the loop, else handed over (`LoopHandoff`).
+    func acknowledge(_ method: AMQP.Method) {
+        if eventLoop.inEventLoop {
+            acknowledgeOnLoop(method)
+        } else {
+            _ = scheduleTake(handoff.offer(acknowledgement: method))
+        }
+    }
+
+    /// Writes an ack, nack or reject now; failures are logged (no one waits for them). Loop only.
+    private func acknowledgeOnLoop(_ method: AMQP.Method) {
+        guard !dropsAcknowledgement(method) else { return }
+        do {
+            guard let handler = connection.handler else {
+                throw ChannelWrongStateError(reason: "\(method.name): the connection is not open")
             }
+            try handler.acknowledge(method, channel: channelNumber)
+        } catch {
+            logger.error("\(method.name) failed", metadata: ["error": "\(error)"])
         }
     }
 

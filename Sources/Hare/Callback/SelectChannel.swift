@@ -24,7 +24,7 @@ public final class SelectChannel: @unchecked Sendable {
     /// `channelNumber`'s storage, atomic for the same reason.
     let atomicNumber = Atomic<UInt16>(0)
     /// Publishes handed over from other threads, waiting for the loop to take them.
-    let handoff = PublishHandoff()
+    let handoff = LoopHandoff()
     // Everything below is touched on the loop only.
     // The two consumer tables are read on every delivery; no access to them overlaps another
     // (a callback runs on a copy taken out first), so the dynamic exclusivity check is off.

@@ -2,37 +2,52 @@ import AMQPProtocol
 import NIOCore
 import Synchronization
 
-/// Publishes handed to a channel's loop from other threads without waiting for it: what makes
-/// `basicPublish` outside confirm mode cost no thread hop per message, on every face (a task's
-/// `Channel.basicPublish`, a script's `BlockingChannel.basicPublish`, `SelectChannel.basicPublish`
-/// called off the loop).
+/// Publishes and acknowledgements handed to a channel's loop from other threads without waiting
+/// for it: what makes `basicPublish` outside confirm mode, and `basicAck`, `basicNack` and
+/// `basicReject`, cost no thread hop per message on every face (a task's `Channel`, a script's
+/// `BlockingChannel`, `SelectChannel` called off its loop).
 ///
-/// A thread that publishes appends its message here; the first message after the loop last took
-/// them schedules one loop task, which takes every message handed over meanwhile and publishes
-/// them in order. Publishes that must wait (confirm mode, a socket that does not drain, a
-/// channel that is not open) go the waiting way instead, which the loop runs after every
-/// message handed over before it.
+/// A thread appends its message or acknowledgement here; the first one after the loop last took
+/// them schedules one loop task, which takes everything handed over meanwhile and sends it in
+/// order. Publishes that must wait (confirm mode, a socket that does not drain, a channel that
+/// is not open) go the waiting way instead, which the loop runs after everything handed over
+/// before it.
 ///
 /// Backpressure: at most `limit` bytes of bodies are handed over and not yet written to the
 /// connection's buffer; past that, publishes wait for the socket again.
-final class PublishHandoff: Sendable {
+final class LoopHandoff: Sendable {
     /// The most body bytes handed over and not yet written.
     static let limit = 1024 * 1024
 
+    /// What the loop sends for a thread.
+    enum Item {
+        case publish(PublishRequest)
+        /// basic.ack, basic.nack or basic.reject.
+        case acknowledge(AMQP.Method)
+    }
+
     private struct State {
-        var queued: [PublishRequest] = []
+        var queued: [Item] = []
         /// A loop task that takes `queued` is on its way.
         var takeScheduled = false
         /// In confirm mode every publish waits (for its sequence number).
         var confirmMode = false
+
+        /// Queues `item`; true when the caller schedules the take.
+        mutating func append(_ item: Item) -> Bool {
+            queued.append(item)
+            if takeScheduled { return false }
+            takeScheduled = true
+            return true
+        }
     }
 
     private let state = Guarded(State())
     /// Body bytes handed over and not yet written (nor failed): an atomic, so that the loop
-    /// counts each write without taking the lock that publishing tasks take.
+    /// counts each write without taking the lock that publishing threads take.
     private let unwritten = Atomic<Int>(0)
 
-    /// What `offer` did with a publish.
+    /// What `offer` did.
     enum Offer: Equatable {
         /// Handed over; a loop task already on its way takes it.
         case queued
@@ -49,19 +64,21 @@ final class PublishHandoff: Sendable {
         guard pending + size <= Self.limit || pending == 0 else { return .mustWait }
         return state.withLock { state in
             guard !state.confirmMode else { return .mustWait }
-            state.queued.append(request)
             unwritten.add(size, ordering: .relaxed)
-            if state.takeScheduled { return .queued }
-            state.takeScheduled = true
-            return .queuedFirst
+            return state.append(.publish(request)) ? .queuedFirst : .queued
         }
     }
 
+    /// Hands an acknowledgement over: it never waits.
+    func offer(acknowledgement method: AMQP.Method) -> Offer {
+        state.withLock { state in state.append(.acknowledge(method)) ? .queuedFirst : .queued }
+    }
+
     /// Everything handed over since the last call, in order (on the loop).
-    func takeAll() -> [PublishRequest] {
+    func takeAll() -> [Item] {
         state.withLock { state in
             state.takeScheduled = false
-            var taken: [PublishRequest] = []
+            var taken: [Item] = []
             swap(&taken, &state.queued)
             return taken
         }
