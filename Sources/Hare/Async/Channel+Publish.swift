@@ -4,10 +4,11 @@ import NIOCore
 /// Publishing: `basicPublish` hands the message to the connection; `publish` (confirm mode)
 /// waits for the broker's confirm.
 extension Channel {
-    /// Publishes a message (basic.publish with its header and body frames) and returns once the
-    /// frames are handed to the connection, on its loop (they are flushed at the end of the loop
-    /// turn). The frames of one message are never interleaved with another's, whatever the
-    /// number of tasks publishing at once.
+    /// Publishes a message (basic.publish with its header and body frames). The frames of one
+    /// message are never interleaved with another's, whatever the number of tasks publishing at
+    /// once, and one task's messages go out in the order it published them. In confirm mode the
+    /// call returns once the frames are handed to the connection, on its loop (they are flushed
+    /// at the end of the loop turn); outside it the call usually returns at once (see below).
     ///
     /// Backpressure: while the broker reads slower than the application publishes (more than
     /// 1 MiB waits unsent, for example under a memory alarm), the call waits until the socket
