@@ -12,6 +12,8 @@
 //   async-consume-ack  the same, each message acked on its own (`delivery.ack()`)
 //   blocking-publish   one thread: `BlockingChannel.basicPublish` N times (no confirms; the
 //                      callback face's `basicPublish` called off its loop takes the same path)
+//   blocking-consume   one thread iterating `BlockingChannel.consume` over N queued messages,
+//                      prefetch 1000, a multiple ack every 100
 // Each publish run ends with a round trip on its channel (a passive queue.declare), so every
 // message reached the broker. Prints, per workload: msg/s and client CPU seconds per 100k
 // messages (getrusage over the timed part). The URL defaults to HARE_TEST_URL or
@@ -124,9 +126,34 @@ func blockingPublish(_ url: URLParameters, count: Int) async throws -> Measureme
     }
 }
 
+func blockingConsume(_ url: URLParameters, count: Int) async throws -> Measurement {
+    try await onThread {
+        let connection = try BlockingConnection(url)
+        let channel = try connection.channel()
+        let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
+        for _ in 0..<count { try channel.basicPublish(exchange: "", routingKey: queue, body: body) }
+        while try channel.queueDeclare(queue: queue, passive: true).messageCount < count {
+            try connection.sleep(0.02)
+        }
+        try channel.basicQos(prefetchCount: 1000)
+        let cpu = cpuSeconds(), start = seconds()
+        var received = 0
+        for case let (deliver, _, _)? in try channel.consume(queue: queue) {
+            received += 1
+            if received % 100 == 0 || received == count {
+                try channel.basicAck(deliveryTag: deliver.deliveryTag, multiple: true)
+            }
+            if received == count { break }
+        }
+        let result = Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu)
+        try connection.close()
+        return result
+    }
+}
+
 // MARK: - Main
 
-let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "blocking-publish"]
+let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "blocking-publish", "blocking-consume"]
 var count = 100_000
 var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
 var selected: [String] = []
@@ -152,7 +179,8 @@ for workload in selected {
     case "async-confirm": result = try await asyncPublish(parameters, count: count, confirm: true)
     case "async-consume": result = try await asyncConsume(parameters, count: count, ackEach: false)
     case "async-consume-ack": result = try await asyncConsume(parameters, count: count, ackEach: true)
-    default: result = try await blockingPublish(parameters, count: count)
+    case "blocking-publish": result = try await blockingPublish(parameters, count: count)
+    default: result = try await blockingConsume(parameters, count: count)
     }
     let rate = Int((Double(count) / result.seconds).rounded())
     let cpu = (result.cpuSeconds / Double(count) * 100_000 * 1000).rounded() / 1000

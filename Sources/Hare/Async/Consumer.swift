@@ -100,7 +100,7 @@ final class ConsumerProgress: Sendable {
     /// The delivery tag of the last delivery the application read (0 when none).
     var lastConsumed: UInt64 { lastConsumedTag.load(ordering: .acquiring) }
 
-    func yielded() { yieldedCount.add(1, ordering: .relaxed) }
+    func yielded(_ count: Int) { yieldedCount.add(count, ordering: .relaxed) }
 
     func consumed(_ tag: UInt64) {
         lastConsumedTag.store(tag, ordering: .releasing)

@@ -27,29 +27,55 @@ final class ConsumerSource {
     /// Deliveries the application will never see, rejected (with requeue) once the broker has
     /// processed the cancel.
     private var pendingRejects: [UInt64] = []
+    /// Deliveries of the read being routed, yielded together once it is all routed.
+    private var unyielded: [Delivery] = []
 
     init(channel: Channel, autoAck: Bool) {
         self.channel = channel
         self.autoAck = autoAck
     }
 
-    /// A delivery from the broker.
+    /// A delivery from the broker. It waits in `unyielded` until the read that brought it is all
+    /// routed, and is yielded with the read's other deliveries: the iterating task is woken once
+    /// per read, not once per delivery.
     func deliver(_ deliver: AMQP.Basic.Deliver, properties: AMQP.BasicProperties, body: ByteBuffer) {
-        guard phase == .active, let source else {
+        guard phase == .active, source != nil else {
             if !autoAck { pendingRejects.append(deliver.deliveryTag) }
             return
         }
-        let delivery = Delivery(
-            exchange: deliver.exchange, routingKey: deliver.routingKey, deliveryTag: deliver.deliveryTag,
-            redelivered: deliver.redelivered, consumerTag: deliver.consumerTag, properties: properties, body: body, channel: channel
-        )
         if !autoAck {
             let read = progress.lastConsumed
             while let first = yieldedTags.first, first <= read { yieldedTags.removeFirst() }
             yieldedTags.append(deliver.deliveryTag)
         }
-        progress.yielded()
-        switch source.yield(delivery) {
+        unyielded.append(
+            Delivery(
+                exchange: deliver.exchange, routingKey: deliver.routingKey, deliveryTag: deliver.deliveryTag,
+                redelivered: deliver.redelivered, consumerTag: deliver.consumerTag, properties: properties, body: body,
+                channel: channel
+            )
+        )
+        if unyielded.count == 1 {
+            if let handler = channel.select.connection.handler {
+                handler.afterRouting { [self] in yieldDeliveries() }
+            } else {
+                yieldDeliveries()
+            }
+        }
+    }
+
+    /// Yields the deliveries routed since the last time, together.
+    private func yieldDeliveries() {
+        guard !unyielded.isEmpty else { return }
+        guard let source else {
+            // Finished meanwhile: their tags are in `yieldedTags`, rejected with the unread.
+            unyielded.removeAll()
+            return
+        }
+        progress.yielded(unyielded.count)
+        let result = source.yield(contentsOf: unyielded)
+        unyielded.removeAll(keepingCapacity: true)
+        switch result {
         case .produceMore:
             break
         case .stopProducing:
@@ -58,7 +84,7 @@ final class ConsumerSource {
                 channel.connection.pauseReading()
             }
         case .dropped:
-            // The application ended the iteration; `terminated()` follows and rejects it.
+            // The application ended the iteration; `terminated()` follows and rejects them.
             break
         }
     }
@@ -94,6 +120,7 @@ final class ConsumerSource {
     /// Ends the sequence: normally (nil) or with `error`. Deliveries already buffered stay
     /// readable before the end.
     func finish(_ error: (any Error)?, cancelledOnBroker: Bool = true) {
+        yieldDeliveries()
         resumeIfPaused()
         if phase == .cancelling, cancelledOnBroker, channel.state.value.closeReason == nil { flushRejects() }
         if phase == .finished { return }

@@ -39,10 +39,13 @@ extension BlockingChannel {
                     onMessageCallback: { select, deliver, properties, body in
                         guard let self else { return }
                         let reject = { select.basicReject(deliveryTag: deliver.deliveryTag, requeue: true) }
-                        core.post(BlockingEvent(
-                            delivery: .init(channel: identity, consumerTag: tag, autoAck: autoAck, reject: reject),
-                            run: { onMessageCallback(self, deliver, properties, body) }
-                        ))
+                        core.post(
+                            BlockingEvent(
+                                delivery: .init(channel: identity, consumerTag: tag, autoAck: autoAck, reject: reject),
+                                run: { onMessageCallback(self, deliver, properties, body) }
+                            ),
+                            routedBy: select.connection.handler
+                        )
                     },
                     autoAck: autoAck, exclusive: exclusive, consumerTag: tag, arguments: arguments, callback: done
                 )

@@ -46,12 +46,12 @@ extension BlockingChannel {
             let _: AMQP.Basic.ConsumeOk = try call("basic.consume") { [weak self] select, done in
                 select.basicConsume(
                     queue: queue,
-                    onMessageCallback: { _, deliver, properties, body in
+                    onMessageCallback: { select, deliver, properties, body in
                         self?.state.withLock { state in
                             guard state.generator?.consumerTag == tag else { return }
                             state.generator?.buffer.append((deliver, properties, body))
                         }
-                        core.gate.notifyAll()
+                        core.notifyAfterRouting(select.connection.handler)
                     },
                     autoAck: autoAck, exclusive: exclusive, consumerTag: tag, arguments: arguments, callback: done
                 )

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 
 /// The state a `BlockingConnection`, its channels and the loop-side callbacks share: the
 /// queue of events waiting for the application's thread, the gate every wait sleeps on, the
@@ -36,6 +37,8 @@ final class BlockingCore: @unchecked Sendable {
     /// The bound of every RPC and confirm wait, in seconds.
     let rpcTimeout: Double
     private let state = Guarded(State())
+    /// A wake-up waits for the end of the read being routed (`notifyAfterRouting`; loop only).
+    private let notifyScheduled = Atomic<Bool>(false)
 
     init(eventLoop: any EventLoop, logger: Logger, rpcTimeout: Double) {
         self.eventLoop = eventLoop
@@ -118,6 +121,28 @@ final class BlockingCore: @unchecked Sendable {
     func post(_ event: BlockingEvent) {
         state.withLock { $0.events.append(event) }
         gate.notifyAll()
+    }
+
+    /// Queues a delivery's event (on the loop, while `handler` routes a read): the
+    /// application's threads are woken once the whole read is routed, once for all its
+    /// deliveries.
+    func post(_ event: BlockingEvent, routedBy handler: AMQPConnectionHandler?) {
+        state.withLock { $0.events.append(event) }
+        notifyAfterRouting(handler)
+    }
+
+    /// Wakes the application's threads once `handler` has routed the read it is routing (at
+    /// once without one): a read's deliveries wake a waiting thread once, not once each.
+    func notifyAfterRouting(_ handler: AMQPConnectionHandler?) {
+        guard let handler else {
+            gate.notifyAll()
+            return
+        }
+        guard !notifyScheduled.exchange(true, ordering: .relaxed) else { return }
+        handler.afterRouting { [self] in
+            notifyScheduled.store(false, ordering: .relaxed)
+            gate.notifyAll()
+        }
     }
 
     /// Whether events wait to be dispatched and nobody is dispatching them now.

@@ -45,6 +45,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     @exclusivity(unchecked) var decoding = false
     /// Reads that arrived while another was being routed, in order.
     @exclusivity(unchecked) var readsWhileDecoding = CircularBuffer<ByteBuffer>()
+    /// What `afterRouting` was asked to do once the read being routed is all routed.
+    @exclusivity(unchecked) var afterRoutingActions: [() -> Void] = []
     @exclusivity(unchecked) var outbound: ByteBuffer
     @exclusivity(unchecked) var flushScheduled = false
     /// A slow consumer asked to stop reading from the socket (see `setReading`).
@@ -144,7 +146,10 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         decoding = true
-        defer { decoding = false }
+        defer {
+            runAfterRoutingActions()
+            decoding = false
+        }
         let allocator = context.channel.allocator
         var next: ByteBuffer? = bytes
         while let read = next {
@@ -154,6 +159,28 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
             next = readsWhileDecoding.popFirst()
         }
+    }
+
+    /// Runs `action` once every frame of the read being routed now has been routed (at once
+    /// when no read is being routed). A consumer that hands deliveries to another thread uses it
+    /// to hand over a read's deliveries together: one wake-up per read, not per delivery.
+    func afterRouting(_ action: @escaping () -> Void) {
+        if decoding {
+            afterRoutingActions.append(action)
+        } else {
+            action()
+        }
+    }
+
+    private func runAfterRoutingActions() {
+        guard !afterRoutingActions.isEmpty else { return }
+        var index = 0
+        while index < afterRoutingActions.count {  // an action may add another
+            let action = afterRoutingActions[index]
+            action()
+            index += 1
+        }
+        afterRoutingActions.removeAll(keepingCapacity: true)
     }
 
     /// Decodes and routes the frames `read` completes or holds. A frame split across reads is

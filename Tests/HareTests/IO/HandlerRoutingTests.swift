@@ -93,4 +93,45 @@ struct HandlerRoutingTests {
         #expect(one.deliveries.map { String(buffer: $0.body) } == ["one"])
         #expect(two.deliveries.map { String(buffer: $0.body) } == ["two"])
     }
+
+    @Test("afterRouting runs once the whole read is routed, at once outside a read, and runs what it adds")
+    func afterRoutingWaitsForTheRead() throws {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let delegate = RecordingChannelDelegate()
+        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        var ranAfter: [Int] = []
+        delegate.onDeliver = { [handler = broker.handler] _ in
+            handler.afterRouting { ranAfter.append(delegate.deliveries.count) }
+        }
+        func delivery(_ tag: UInt64) -> [AMQPFrame] {
+            [
+                .method(channel: number, .basicDeliver(AMQP.Basic.Deliver(consumerTag: "ctag-1", deliveryTag: tag, exchange: "", routingKey: "q"))),
+                .header(channel: number, AMQPContentHeader(bodySize: 1, properties: AMQP.BasicProperties())),
+                .body(channel: number, ByteBuffer(string: "\(tag)")),
+            ]
+        }
+        var read = ByteBuffer()
+        for frame in delivery(1) + delivery(2) + delivery(3) { try read.writeAMQPFrame(frame) }
+        try broker.sendBytes(read)
+        #expect(ranAfter == [3, 3, 3])
+
+        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 4, body: "4")
+        #expect(ranAfter == [3, 3, 3, 4])
+
+        var order: [String] = []
+        broker.handler.afterRouting {
+            order.append("outside a read")
+        }
+        #expect(order == ["outside a read"])
+
+        delegate.onDeliver = { [handler = broker.handler] _ in
+            handler.afterRouting {
+                order.append("first")
+                handler.afterRouting { order.append("added by the first") }
+            }
+        }
+        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 5, body: "5")
+        #expect(order == ["outside a read", "first", "added by the first"])
+    }
 }
