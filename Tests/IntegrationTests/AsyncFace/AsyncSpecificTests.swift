@@ -179,6 +179,25 @@ extension Integration {
             }
         }
 
+        @Test("deliveries buffered when the channel closes are read, in order, before the close reason")
+        func bufferedDeliveriesOutliveTheClose() async throws {
+            try await withChannel { connection, channel in
+                let queue = try await channel.queueDeclare(queue: "", exclusive: false, autoDelete: true).queue
+                for index in 0..<10 { try await channel.basicPublish(exchange: "", routingKey: queue, body: "\(index)") }
+                let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
+                try await withTimeout(10, "10 deliveries buffered") {
+                    while consumer.bufferedCount < 10 { try await pause(0.01) }
+                }
+                try await channel.close()
+                var bodies: [String] = []
+                await #expect(throws: ChannelClosedByClient.self) {
+                    for try await delivery in consumer { bodies.append(String(buffer: delivery.body)) }
+                }
+                #expect(bodies == (0..<10).map { "\($0)" })
+                #expect(connection.isOpen)
+            }
+        }
+
         @Test("a slow autoAck consumer without prefetch keeps its buffer bounded against 20,000 messages")
         func slowConsumerStaysBounded() async throws {
             try await withChannel { connection, channel in
