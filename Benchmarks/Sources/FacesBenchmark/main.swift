@@ -10,6 +10,10 @@
 //   async-consume      a `Consumer` sequence over N queued messages, prefetch 1000, a multiple
 //                      ack every 100
 //   async-consume-ack  the same, each message acked on its own (`delivery.ack()`)
+//   async-consume-main-actor  async-consume with the loop on the main actor (as in a
+//                      command-line tool's `main`)
+//   async-consume-on-loop  async-consume in an actor that runs on the connection's event loop
+//                      (its executor is `connection.eventLoop.executor`)
 //   blocking-publish   one thread: `BlockingChannel.basicPublish` N times (no confirms; the
 //                      callback face's `basicPublish` called off its loop takes the same path)
 //   blocking-consume   one thread iterating `BlockingChannel.consume` over N queued messages,
@@ -86,7 +90,19 @@ func asyncPublish(_ url: URLParameters, count: Int, confirm: Bool) async throws 
     return result
 }
 
-func asyncConsume(_ url: URLParameters, count: Int, ackEach: Bool) async throws -> Measurement {
+/// Where a consumer loop runs.
+enum ConsumerPlace {
+    /// A task on the global executor.
+    case task
+    /// The main actor, as in a command-line tool's `main`.
+    case mainActor
+    /// An actor that runs on the connection's event loop.
+    case eventLoop
+}
+
+/// Consumes N queued messages (prefetch 1000) with the loop at `place`: a multiple ack every
+/// 100, or with `ackEach` an ack per message.
+func asyncConsume(_ url: URLParameters, count: Int, ackEach: Bool, at place: ConsumerPlace = .task) async throws -> Measurement {
     let connection = try await Connection.connect(url)
     let channel = try await connection.channel()
     let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
@@ -96,20 +112,50 @@ func asyncConsume(_ url: URLParameters, count: Int, ackEach: Bool) async throws 
     }
     try await channel.basicQos(prefetchCount: 1000)
     let consumer = try await channel.basicConsume(queue: queue)
+    let worker = LoopBound(connection)
     let result = try await measure {
-        var received = 0
-        for try await delivery in consumer {
-            received += 1
-            if ackEach {
-                try await delivery.ack()
-            } else if received % 100 == 0 || received == count {
-                try await channel.basicAck(deliveryTag: delivery.deliveryTag, multiple: true)
-            }
-            if received == count { break }
+        switch place {
+        case .task: try await consumeLoop(consumer, on: channel, count: count, ackEach: ackEach)
+        case .mainActor: try await consumeOnMainActor(consumer, on: channel, count: count, ackEach: ackEach)
+        case .eventLoop: try await worker.consume(consumer, on: channel, count: count, ackEach: ackEach)
         }
     }
     try await connection.close()
     return result
+}
+
+/// A consumer loop, in the isolation of its caller.
+func consumeLoop(
+    _ consumer: Consumer, on channel: Hare.Channel, count: Int, ackEach: Bool, isolation: isolated (any Actor)? = #isolation
+) async throws {
+    var received = 0
+    for try await delivery in consumer {
+        received += 1
+        if ackEach {
+            try await delivery.ack()
+        } else if received % 100 == 0 || received == count {
+            try await channel.basicAck(deliveryTag: delivery.deliveryTag, multiple: true)
+        }
+        if received == count { break }
+    }
+}
+
+/// Runs on the connection's event loop: its awaits on Hare's calls and on the consumer resume
+/// there without a thread switch.
+actor LoopBound {
+    let connection: Connection
+    nonisolated var unownedExecutor: UnownedSerialExecutor { connection.eventLoop.executor.asUnownedSerialExecutor() }
+
+    init(_ connection: Connection) { self.connection = connection }
+
+    func consume(_ consumer: Consumer, on channel: Hare.Channel, count: Int, ackEach: Bool) async throws {
+        try await consumeLoop(consumer, on: channel, count: count, ackEach: ackEach)
+    }
+}
+
+@MainActor
+func consumeOnMainActor(_ consumer: Consumer, on channel: Hare.Channel, count: Int, ackEach: Bool) async throws {
+    try await consumeLoop(consumer, on: channel, count: count, ackEach: ackEach)
 }
 
 func blockingPublish(_ url: URLParameters, count: Int) async throws -> Measurement {
@@ -153,7 +199,7 @@ func blockingConsume(_ url: URLParameters, count: Int) async throws -> Measureme
 
 // MARK: - Main
 
-let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "blocking-publish", "blocking-consume"]
+let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "blocking-publish", "blocking-consume"]
 var count = 100_000
 var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
 var selected: [String] = []
@@ -179,6 +225,8 @@ for workload in selected {
     case "async-confirm": result = try await asyncPublish(parameters, count: count, confirm: true)
     case "async-consume": result = try await asyncConsume(parameters, count: count, ackEach: false)
     case "async-consume-ack": result = try await asyncConsume(parameters, count: count, ackEach: true)
+    case "async-consume-main-actor": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .mainActor)
+    case "async-consume-on-loop": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .eventLoop)
     case "blocking-publish": result = try await blockingPublish(parameters, count: count)
     default: result = try await blockingConsume(parameters, count: count)
     }

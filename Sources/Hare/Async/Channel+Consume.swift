@@ -55,14 +55,15 @@ extension Channel {
             return
         }
         let consumerSource = ConsumerSource(channel: self, autoAck: autoAck)
-        let made = Consumer.Producer.makeSequence(
-            backPressureStrategy: .init(lowWatermark: Self.consumerWatermarks.low, highWatermark: Self.consumerWatermarks.high),
-            finishOnDeinit: true,
-            delegate: ConsumerDelegate(eventLoop: eventLoop, source: LoopConfined(value: consumerSource))
+        let loop = eventLoop, confined = LoopConfined(value: consumerSource)
+        let buffer = ConsumerBuffer<Delivery>(
+            low: Self.consumerWatermarks.low, high: Self.consumerWatermarks.high,
+            produceMore: { loop.execute { confined.value.produceMore() } },
+            terminated: { loop.execute { confined.value.terminated() } }
         )
-        consumerSource.source = made.source
+        consumerSource.buffer = buffer
         // Handed to the application at consume-ok, never kept here: dropping it ends the consumer.
-        var sequence: Consumer.Producer? = made.sequence
+        var handle: ConsumerHandle? = ConsumerHandle(buffer: buffer)
         let state = state
         consumerSource.consumerTag = select.basicConsume(
             queue: queue,
@@ -75,13 +76,13 @@ extension Channel {
                 case .success(let ok):
                     consumerSource.consumerTag = ok.consumerTag
                     state.value.consumers[ok.consumerTag] = consumerSource
-                    guard let producer = sequence else { return }
-                    sequence = nil
+                    guard let made = handle else { return }
+                    handle = nil
                     // When the task was cancelled meanwhile, the consumer is dropped here and
                     // its termination cancels it on the broker.
-                    waiter.resolve(.success(Consumer(consumerTag: ok.consumerTag, producer: producer, progress: consumerSource.progress)))
+                    waiter.resolve(.success(Consumer(consumerTag: ok.consumerTag, handle: made, progress: consumerSource.progress)))
                 case .failure(let error):
-                    sequence = nil
+                    handle = nil
                     consumerSource.finish(error, cancelledOnBroker: false)
                     waiter.resolve(.failure(error))
                 }

@@ -1,4 +1,3 @@
-import NIOCore
 import Synchronization
 
 /// A consumer started with `Channel.basicConsume`: an `AsyncSequence` of its deliveries.
@@ -30,16 +29,20 @@ import Synchronization
 /// ends the sequence normally once cancel-ok arrives. When the broker cancels the consumer
 /// (its queue was deleted, ...), the sequence ends by throwing `ConsumerCancelled`; when the
 /// channel or connection closes, by throwing the channel's close reason.
+///
+/// The deliveries of one socket read reach the buffer together, and iterating waits in the
+/// caller's isolation: a loop on the main actor, or on an actor whose executor is the
+/// connection's event loop (`connection.eventLoop.executor`), is resumed there without a trip
+/// through the global executor. On the event loop, the loop body holds up the connection's I/O
+/// while it runs, as a callback of `SelectConnection` does; in exchange no delivery crosses a
+/// thread.
 public struct Consumer: AsyncSequence, Sendable {
     /// What the sequence yields.
     public typealias Element = Delivery
-    typealias Producer = NIOThrowingAsyncSequenceProducer<
-        Delivery, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, ConsumerDelegate
-    >
 
     /// The consumer tag.
     public let consumerTag: String
-    let producer: Producer
+    let handle: ConsumerHandle
     let progress: ConsumerProgress
 
     /// Deliveries that wait unread in the buffer (for tests and metrics).
@@ -48,16 +51,18 @@ public struct Consumer: AsyncSequence, Sendable {
     /// Makes the iterator. A consumer has one: a second one throws `ConsumerAlreadyIterated`
     /// from its first `next()` (the first goes on undisturbed).
     public func makeAsyncIterator() -> AsyncIterator {
-        guard progress.claimIterator() else {
-            return AsyncIterator(base: nil, progress: progress, consumerTag: consumerTag)
+        guard handle.buffer.claimIterator() else {
+            return AsyncIterator(handle: nil, progress: progress, consumerTag: consumerTag)
         }
-        return AsyncIterator(base: producer.makeAsyncIterator(), progress: progress, consumerTag: consumerTag)
+        return AsyncIterator(handle: IteratorHandle(buffer: handle.buffer), progress: progress, consumerTag: consumerTag)
     }
 
-    /// Iterates the deliveries.
+    /// Iterates the deliveries. Its `next()` waits in the caller's isolation: a loop on an
+    /// actor (the main actor, or one whose executor is the connection's event loop) is resumed
+    /// there directly.
     public struct AsyncIterator: AsyncIteratorProtocol {
         /// Nil for a second iterator, which only reports that it is one.
-        var base: Producer.AsyncIterator?
+        let handle: IteratorHandle?
         let progress: ConsumerProgress
         let consumerTag: String
         var refused = false
@@ -67,17 +72,40 @@ public struct Consumer: AsyncSequence, Sendable {
         /// - Throws: `ConsumerCancelled` (the broker cancelled it), the channel's close reason,
         ///   `CancellationError` (the task was cancelled; the consumer is cancelled too), or
         ///   `ConsumerAlreadyIterated` (another iterator has this consumer's deliveries).
-        public mutating func next() async throws -> Delivery? {
-            guard base != nil else {
+        nonisolated(nonsending) public mutating func next() async throws -> Delivery? {
+            guard let handle else {
                 if refused { return nil }
                 refused = true
                 throw ConsumerAlreadyIterated(consumerTag: consumerTag)
             }
-            let delivery = try await base!.next()
+            let delivery = try await handle.buffer.next()
             if let delivery { progress.consumed(delivery.deliveryTag) }
             return delivery
         }
+
+        /// `next()`, in the isolation of `actor` (what `for try await` calls).
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Delivery? {
+            try await next()
+        }
     }
+}
+
+/// Shared by a consumer's copies: when the last goes without an iterator made, the consumer ends.
+final class ConsumerHandle: Sendable {
+    let buffer: ConsumerBuffer<Delivery>
+
+    init(buffer: ConsumerBuffer<Delivery>) { self.buffer = buffer }
+
+    deinit { buffer.sequenceDropped() }
+}
+
+/// Shared by an iterator's copies: when the last goes, the application stopped iterating.
+final class IteratorHandle: Sendable {
+    let buffer: ConsumerBuffer<Delivery>
+
+    init(buffer: ConsumerBuffer<Delivery>) { self.buffer = buffer }
+
+    deinit { buffer.iteratorDropped() }
 }
 
 /// How far the application has read, shared by the iterator and the loop.
@@ -85,12 +113,6 @@ final class ConsumerProgress: Sendable {
     private let yieldedCount = Atomic<Int>(0)
     private let consumedCount = Atomic<Int>(0)
     private let lastConsumedTag = Atomic<UInt64>(0)
-    private let iteratorMade = Atomic<Bool>(false)
-
-    /// True for the first iterator only.
-    func claimIterator() -> Bool {
-        !iteratorMade.exchange(true, ordering: .acquiringAndReleasing)
-    }
 
     /// Deliveries yielded and not read yet.
     var buffered: Int {
@@ -105,21 +127,5 @@ final class ConsumerProgress: Sendable {
     func consumed(_ tag: UInt64) {
         lastConsumedTag.store(tag, ordering: .releasing)
         consumedCount.add(1, ordering: .relaxed)
-    }
-}
-
-/// The producer's delegate: hands `produceMore` and `didTerminate` to the loop.
-struct ConsumerDelegate: NIOAsyncSequenceProducerDelegate {
-    let eventLoop: any EventLoop
-    let source: LoopConfined<ConsumerSource>
-
-    func produceMore() {
-        let source = source
-        eventLoop.execute { source.value.produceMore() }
-    }
-
-    func didTerminate() {
-        let source = source
-        eventLoop.execute { source.value.terminated() }
     }
 }

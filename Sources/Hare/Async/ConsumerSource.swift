@@ -18,7 +18,7 @@ final class ConsumerSource {
     let autoAck: Bool
     let progress = ConsumerProgress()
     var consumerTag = ""
-    var source: Consumer.Producer.Source?
+    var buffer: ConsumerBuffer<Delivery>?
     private var phase = Phase.active
     private var paused = false
     /// Delivery tags yielded to the buffer (without autoAck), oldest first, trimmed as the
@@ -39,7 +39,7 @@ final class ConsumerSource {
     /// routed, and is yielded with the read's other deliveries: the iterating task is woken once
     /// per read, not once per delivery.
     func deliver(_ deliver: AMQP.Basic.Deliver, properties: AMQP.BasicProperties, body: ByteBuffer) {
-        guard phase == .active, source != nil else {
+        guard phase == .active, buffer != nil else {
             if !autoAck { pendingRejects.append(deliver.deliveryTag) }
             return
         }
@@ -67,13 +67,13 @@ final class ConsumerSource {
     /// Yields the deliveries routed since the last time, together.
     private func yieldDeliveries() {
         guard !unyielded.isEmpty else { return }
-        guard let source else {
+        guard let buffer else {
             // Finished meanwhile: their tags are in `yieldedTags`, rejected with the unread.
             unyielded.removeAll()
             return
         }
         progress.yielded(unyielded.count)
-        let result = source.yield(contentsOf: unyielded)
+        let result = buffer.yield(contentsOf: unyielded)
         unyielded.removeAll(keepingCapacity: true)
         switch result {
         case .produceMore:
@@ -125,8 +125,8 @@ final class ConsumerSource {
         if phase == .cancelling, cancelledOnBroker, channel.state.value.closeReason == nil { flushRejects() }
         if phase == .finished { return }
         phase = .finished
-        if let error { source?.finish(error) } else { source?.finish() }
-        source = nil
+        buffer?.finish(error)
+        buffer = nil
     }
 
     private func collectUnread() {
