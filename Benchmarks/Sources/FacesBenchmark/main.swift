@@ -14,6 +14,8 @@
 //                      command-line tool's `main`)
 //   async-consume-on-loop  async-consume in an actor that runs on the connection's event loop
 //                      (its executor is `connection.eventLoop.executor`)
+//   async-rpc-main-actor  N / 10 sequential round trips (a passive queue.declare each) from
+//                      the main actor; its figures are per round trip
 //   blocking-publish   one thread: `BlockingChannel.basicPublish` N times (no confirms; the
 //                      callback face's `basicPublish` called off its loop takes the same path)
 //   blocking-consume   one thread iterating `BlockingChannel.consume` over N queued messages,
@@ -158,6 +160,20 @@ func consumeOnMainActor(_ consumer: Consumer, on channel: Hare.Channel, count: I
     try await consumeLoop(consumer, on: channel, count: count, ackEach: ackEach)
 }
 
+/// `count` sequential round trips from the main actor.
+@MainActor
+func asyncRPCOnMainActor(_ url: URLParameters, count: Int) async throws -> Measurement {
+    let connection = try await Connection.connect(url)
+    let channel = try await connection.channel()
+    let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+    let cpu = cpuSeconds(), start = seconds()
+    for _ in 0..<count { _ = try await channel.queueDeclare(queue: queue, passive: true) }
+    // Scaled to the table's N, so that its columns read per round trip.
+    let result = Measurement(seconds: (seconds() - start) * 10, cpuSeconds: (cpuSeconds() - cpu) * 10)
+    try await connection.close()
+    return result
+}
+
 func blockingPublish(_ url: URLParameters, count: Int) async throws -> Measurement {
     try await onThread {
         let connection = try BlockingConnection(url)
@@ -199,7 +215,7 @@ func blockingConsume(_ url: URLParameters, count: Int) async throws -> Measureme
 
 // MARK: - Main
 
-let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "blocking-publish", "blocking-consume"]
+let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "async-rpc-main-actor", "blocking-publish", "blocking-consume"]
 var count = 100_000
 var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
 var selected: [String] = []
@@ -227,6 +243,7 @@ for workload in selected {
     case "async-consume-ack": result = try await asyncConsume(parameters, count: count, ackEach: true)
     case "async-consume-main-actor": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .mainActor)
     case "async-consume-on-loop": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .eventLoop)
+    case "async-rpc-main-actor": result = try await asyncRPCOnMainActor(parameters, count: count / 10)
     case "blocking-publish": result = try await blockingPublish(parameters, count: count)
     default: result = try await blockingConsume(parameters, count: count)
     }

@@ -1,3 +1,4 @@
+import NIOCore
 
 /// One answer a task waits for: the first of the answer and the task's cancellation wins, and
 /// whatever comes second is dropped. An answer that comes after a cancellation is simply
@@ -13,6 +14,8 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
     }
 
     private let state = Guarded(State.idle)
+    /// The timer of `bound(by:)`, once the loop has set it; cancelled when the wait settles.
+    private let timer = Guarded<Scheduled<Void>?>(nil)
 
     /// Installs the continuation. True when the task now waits; false when it was resumed at
     /// once: with the answer that came first, or with `CancellationError` when the task was
@@ -46,6 +49,31 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
         }
     }
 
+    /// Bounds the wait: `deadline`'s loop fails it with `deadline.error` once the bound has
+    /// passed. The timer is set on the loop and, when the answer comes first, cancelled where the
+    /// answer settles the wait (usually the loop too): neither wakes the loop from the task's
+    /// thread, as scheduling and cancelling it there would.
+    func bound(by deadline: ReplyDeadline) {
+        let arm = { [self] in
+            guard isPending else { return }
+            timer.withLock { $0 = deadline.schedule { [self] in resolve(.failure(deadline.error)) } }
+            if !isPending { cancelTimer() }  // settled meanwhile, on another thread
+        }
+        if deadline.eventLoop.inEventLoop {
+            arm()
+        } else {
+            let box = LoopConfined(value: arm)
+            deadline.eventLoop.execute { box.value() }
+        }
+    }
+
+    private func cancelTimer() {
+        timer.withLock { timer in
+            defer { timer = nil }
+            return timer
+        }?.cancel()
+    }
+
     /// Hands the answer to the task (now, or at `install` when it is not waiting yet); false when
     /// it no longer waits (cancelled, or answered already).
     @discardableResult
@@ -75,6 +103,7 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
                 return (false, nil)
             }
         }
+        if outcome.settled { cancelTimer() }
         outcome.continuation?.resume(with: result)
         return outcome.settled
     }
@@ -89,8 +118,7 @@ func awaitReply<Value: Sendable>(
 ) async throws -> Value {
     try Task.checkCancellation()
     let waiter = ReplyWaiter<Value>()
-    let timer = deadline.map { deadline in deadline.schedule { waiter.resolve(.failure(deadline.error)) } }
-    defer { timer?.cancel() }
+    if let deadline { waiter.bound(by: deadline) }
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
             if waiter.install(continuation) { start(waiter) }

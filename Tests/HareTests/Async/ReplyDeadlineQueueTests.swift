@@ -52,4 +52,24 @@ struct ReplyDeadlineQueueTests {
         loop.advanceTime(by: .seconds(5))
         #expect(waiter.isPending)
     }
+
+    @Test("bound(by:) ends a wait still unanswered at its bound, on the loop; answered waits keep their answer")
+    func singleWaitBound() async {
+        let loop = EmbeddedEventLoop()
+        let deadline = ReplyDeadline(eventLoop: loop, seconds: 10, operation: "queueDeclare")
+        let late = ReplyWaiter<Void>(), answered = ReplyWaiter<Void>(), answeredEarly = ReplyWaiter<Void>()
+        late.bound(by: deadline)
+        answered.bound(by: deadline)
+        answeredEarly.bound(by: deadline)
+        answeredEarly.resolve(.success(()))  // before the loop set its timer
+        loop.run()
+        answered.resolve(.success(()))
+        loop.advanceTime(by: .seconds(9))
+        #expect(late.isPending)
+        loop.advanceTime(by: .seconds(2))
+        #expect(!late.isPending)
+        #expect(await outcome(late) == "timed out: queueDeclare")
+        #expect(await outcome(answered) == "answered")
+        #expect(await outcome(answeredEarly) == "answered")
+    }
 }
