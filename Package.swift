@@ -61,7 +61,11 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // An async call runs in its caller's isolation: from the main actor, or an actor on
+            // the connection's loop, waiting for the broker costs no trip through the global
+            // executor and back.
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
 
         // MARK: Examples

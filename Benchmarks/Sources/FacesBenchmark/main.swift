@@ -16,6 +16,7 @@
 //                      (its executor is `connection.eventLoop.executor`)
 //   async-rpc-main-actor  N / 10 sequential round trips (a passive queue.declare each) from
 //                      the main actor; its figures are per round trip
+//   blocking-rpc       the same round trips from a thread through `BlockingChannel`
 //   blocking-publish   one thread: `BlockingChannel.basicPublish` N times (no confirms; the
 //                      callback face's `basicPublish` called off its loop takes the same path)
 //   blocking-consume   one thread iterating `BlockingChannel.consume` over N queued messages,
@@ -174,6 +175,21 @@ func asyncRPCOnMainActor(_ url: URLParameters, count: Int) async throws -> Measu
     return result
 }
 
+/// `count` sequential round trips from a thread.
+func blockingRPC(_ url: URLParameters, count: Int) async throws -> Measurement {
+    try await onThread {
+        let connection = try BlockingConnection(url)
+        let channel = try connection.channel()
+        let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
+        let cpu = cpuSeconds(), start = seconds()
+        for _ in 0..<count { _ = try channel.queueDeclare(queue: queue, passive: true) }
+        // Scaled to the table's N, so that its columns read per round trip.
+        let result = Measurement(seconds: (seconds() - start) * 10, cpuSeconds: (cpuSeconds() - cpu) * 10)
+        try connection.close()
+        return result
+    }
+}
+
 func blockingPublish(_ url: URLParameters, count: Int) async throws -> Measurement {
     try await onThread {
         let connection = try BlockingConnection(url)
@@ -215,7 +231,7 @@ func blockingConsume(_ url: URLParameters, count: Int) async throws -> Measureme
 
 // MARK: - Main
 
-let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "async-rpc-main-actor", "blocking-publish", "blocking-consume"]
+let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "async-rpc-main-actor", "blocking-rpc", "blocking-publish", "blocking-consume"]
 var count = 100_000
 var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
 var selected: [String] = []
@@ -244,6 +260,7 @@ for workload in selected {
     case "async-consume-main-actor": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .mainActor)
     case "async-consume-on-loop": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .eventLoop)
     case "async-rpc-main-actor": result = try await asyncRPCOnMainActor(parameters, count: count / 10)
+    case "blocking-rpc": result = try await blockingRPC(parameters, count: count / 10)
     case "blocking-publish": result = try await blockingPublish(parameters, count: count)
     default: result = try await blockingConsume(parameters, count: count)
     }
