@@ -57,6 +57,19 @@ func measure(_ body: () async throws -> Void) async rethrows -> Measurement {
     return Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu)
 }
 
+/// Times `body` on the calling thread (wall clock and this process's CPU).
+func measureBlocking(_ body: () throws -> Void) rethrows -> Measurement {
+    let cpu = cpuSeconds(), start = seconds()
+    try body()
+    return Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu)
+}
+
+extension Measurement {
+    /// `count / 10` round trips measured, scaled to the table's N, so that its columns read per
+    /// round trip.
+    var perRoundTrip: Measurement { Measurement(seconds: seconds * 10, cpuSeconds: cpuSeconds * 10) }
+}
+
 /// Runs blocking `body` on a thread outside Swift concurrency's pool, as a script would.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
@@ -169,63 +182,61 @@ func asyncRPCOnMainActor(_ url: URLParameters, count: Int) async throws -> Measu
     let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
     let cpu = cpuSeconds(), start = seconds()
     for _ in 0..<count { _ = try await channel.queueDeclare(queue: queue, passive: true) }
-    // Scaled to the table's N, so that its columns read per round trip.
-    let result = Measurement(seconds: (seconds() - start) * 10, cpuSeconds: (cpuSeconds() - cpu) * 10)
+    let result = Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu).perRoundTrip
     try await connection.close()
     return result
 }
 
-/// `count` sequential round trips from a thread.
-func blockingRPC(_ url: URLParameters, count: Int) async throws -> Measurement {
+/// Runs `body` on a thread of its own (as a script would) with a blocking connection, a channel
+/// and an exclusive queue; closes the connection after it.
+func withBlockingQueue(
+    _ url: URLParameters, _ body: @escaping @Sendable (BlockingConnection, BlockingChannel, String) throws -> Measurement
+) async throws -> Measurement {
     try await onThread {
         let connection = try BlockingConnection(url)
         let channel = try connection.channel()
         let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
-        let cpu = cpuSeconds(), start = seconds()
-        for _ in 0..<count { _ = try channel.queueDeclare(queue: queue, passive: true) }
-        // Scaled to the table's N, so that its columns read per round trip.
-        let result = Measurement(seconds: (seconds() - start) * 10, cpuSeconds: (cpuSeconds() - cpu) * 10)
+        let result = try body(connection, channel, queue)
         try connection.close()
         return result
+    }
+}
+
+/// `count` sequential round trips from a thread.
+func blockingRPC(_ url: URLParameters, count: Int) async throws -> Measurement {
+    try await withBlockingQueue(url) { _, channel, queue in
+        try measureBlocking {
+            for _ in 0..<count { _ = try channel.queueDeclare(queue: queue, passive: true) }
+        }.perRoundTrip
     }
 }
 
 func blockingPublish(_ url: URLParameters, count: Int) async throws -> Measurement {
-    try await onThread {
-        let connection = try BlockingConnection(url)
-        let channel = try connection.channel()
-        let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
-        let cpu = cpuSeconds(), start = seconds()
-        for _ in 0..<count { try channel.basicPublish(exchange: "", routingKey: queue, body: body) }
-        _ = try channel.queueDeclare(queue: queue, passive: true)
-        let result = Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu)
-        try connection.close()
-        return result
+    try await withBlockingQueue(url) { _, channel, queue in
+        try measureBlocking {
+            for _ in 0..<count { try channel.basicPublish(exchange: "", routingKey: queue, body: body) }
+            _ = try channel.queueDeclare(queue: queue, passive: true)
+        }
     }
 }
 
 func blockingConsume(_ url: URLParameters, count: Int) async throws -> Measurement {
-    try await onThread {
-        let connection = try BlockingConnection(url)
-        let channel = try connection.channel()
-        let queue = try channel.queueDeclare(queue: "", exclusive: true).queue
+    try await withBlockingQueue(url) { connection, channel, queue in
         for _ in 0..<count { try channel.basicPublish(exchange: "", routingKey: queue, body: body) }
         while try channel.queueDeclare(queue: queue, passive: true).messageCount < count {
             try connection.sleep(0.02)
         }
         try channel.basicQos(prefetchCount: 1000)
-        let cpu = cpuSeconds(), start = seconds()
-        var received = 0
-        for case let (deliver, _, _)? in try channel.consume(queue: queue) {
-            received += 1
-            if received % 100 == 0 || received == count {
-                try channel.basicAck(deliveryTag: deliver.deliveryTag, multiple: true)
+        return try measureBlocking {
+            var received = 0
+            for case let (deliver, _, _)? in try channel.consume(queue: queue) {
+                received += 1
+                if received % 100 == 0 || received == count {
+                    try channel.basicAck(deliveryTag: deliver.deliveryTag, multiple: true)
+                }
+                if received == count { break }
             }
-            if received == count { break }
         }
-        let result = Measurement(seconds: seconds() - start, cpuSeconds: cpuSeconds() - cpu)
-        try connection.close()
-        return result
     }
 }
 
