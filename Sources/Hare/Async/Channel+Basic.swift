@@ -18,7 +18,7 @@ extension Channel {
     /// rejected with requeue, so it is not left unacknowledged (with `autoAck` the broker
     /// considers it delivered: it is lost).
     public func basicGet(queue: String, autoAck: Bool = false) async throws -> BasicGetMessage? {
-        try await awaitReply(deadline: connection.deadline("basicGet")) { (waiter: ReplyWaiter<BasicGetMessage?>) in
+        try await awaitReply(deadline: connection.deadline("basicGet")) { [select] (waiter: ReplyWaiter<BasicGetMessage?>) in
             select.basicGet(queue: queue, autoAck: autoAck) { [select] result in
                 guard !waiter.resolve(result), !autoAck, case .success(let message?) = result else { return }
                 select.basicReject(deliveryTag: message.method.deliveryTag, requeue: true)

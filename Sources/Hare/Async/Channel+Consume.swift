@@ -19,13 +19,11 @@ extension Channel {
         queue: String, autoAck: Bool = false, exclusive: Bool = false, consumerTag: String? = nil,
         arguments: FieldTable = [:]
     ) async throws -> Consumer {
-        try await awaitReply(deadline: connection.deadline("basicConsume")) { (waiter: ReplyWaiter<Consumer>) in
-            eventLoop.execute { [self] in
-                startConsumer(
-                    queue: queue, autoAck: autoAck, exclusive: exclusive, consumerTag: consumerTag, arguments: arguments,
-                    waiter: waiter
-                )
-            }
+        // On the loop: awaitReply runs it there, with the wait's timer.
+        try await awaitReply(deadline: connection.deadline("basicConsume")) { [self] (waiter: ReplyWaiter<Consumer>) in
+            startConsumer(
+                queue: queue, autoAck: autoAck, exclusive: exclusive, consumerTag: consumerTag, arguments: arguments, waiter: waiter
+            )
         }
     }
 

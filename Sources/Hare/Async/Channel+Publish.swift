@@ -36,7 +36,7 @@ extension Channel {
     ) async throws -> UInt64? {
         let request = PublishRequest(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
         if try select.handOver(request) { return nil }
-        return try await awaitReply { (waiter: ReplyWaiter<UInt64?>) in
+        return try await awaitReply { [self] (waiter: ReplyWaiter<UInt64?>) in
             eventLoop.execute { [self] in
                 select.whenAcceptingPublishes { [self] writable in
                     guard waiter.isPending else { return }
@@ -98,7 +98,7 @@ extension Channel {
         let deadline = connection.deadline("publish")
         // The wait's bound is kept with every other publish's, under one timer (see
         // `ReplyDeadlineQueue`), not given a timer of its own.
-        try await awaitReply { (waiter: ReplyWaiter<Void>) in
+        try await awaitReply { [eventLoop] (waiter: ReplyWaiter<Void>) in
             eventLoop.execute {
                 if let deadline { box.value.state.value.confirmDeadlines.add(waiter, deadline) }
                 guard box.value.state.value.confirmMode else {

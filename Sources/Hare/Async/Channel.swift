@@ -110,9 +110,9 @@ public final class Channel: Sendable {
     /// Calls a callback-face method and waits for its completion callback, at most the
     /// connection's `rpcTimeout` (`operation` names the wait in `RPCTimeoutError`).
     func call<Reply: Sendable>(
-        operation: String = #function, _ start: (SelectChannel, @escaping (Result<Reply, any Error>) -> Void) -> Void
+        operation: String = #function, _ start: @escaping (SelectChannel, @escaping (Result<Reply, any Error>) -> Void) -> Void
     ) async throws -> Reply {
-        try await awaitReply(deadline: connection.deadline(operation)) { (waiter: ReplyWaiter<Reply>) in
+        try await awaitReply(deadline: connection.deadline(operation)) { [select] (waiter: ReplyWaiter<Reply>) in
             start(select) { waiter.resolve($0) }
         }
     }

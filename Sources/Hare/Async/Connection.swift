@@ -179,7 +179,7 @@ public final class Connection: Sendable {
     ///   what the broker answered, or `CancellationError` (a channel that opens after the
     ///   cancellation is closed again).
     public func channel() async throws -> Channel {
-        try await awaitReply(deadline: deadline("channel.open")) { (waiter: ReplyWaiter<Channel>) in
+        try await awaitReply(deadline: deadline("channel.open")) { [self] (waiter: ReplyWaiter<Channel>) in
             select.channel(
                 onOpen: { [self] selectChannel in
                     let channel = Channel(connection: self, select: selectChannel)
@@ -222,7 +222,7 @@ public final class Connection: Sendable {
     /// Replaces the secret the connection authenticated with (connection.update-secret, for an
     /// expiring OAuth 2 token) and waits for update-secret-ok.
     public func updateSecret(_ newSecret: String, reason: String) async throws {
-        let _: AMQP.Connection.UpdateSecretOk = try await awaitReply(deadline: deadline("updateSecret")) { waiter in
+        let _: AMQP.Connection.UpdateSecretOk = try await awaitReply(deadline: deadline("updateSecret")) { [select] waiter in
             select.updateSecret(newSecret, reason: reason) { waiter.resolve($0) }
         }
     }

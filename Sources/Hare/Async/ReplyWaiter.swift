@@ -54,16 +54,10 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
     /// answer settles the wait (usually the loop too): neither wakes the loop from the task's
     /// thread, as scheduling and cancelling it there would.
     func bound(by deadline: ReplyDeadline) {
-        let arm = { [self] in
+        deadline.eventLoop.runOnLoop { [self] in
             guard isPending else { return }
             timer.withLock { $0 = deadline.schedule { [self] in resolve(.failure(deadline.error)) } }
             if !isPending { cancelTimer() }  // settled meanwhile, on another thread
-        }
-        if deadline.eventLoop.inEventLoop {
-            arm()
-        } else {
-            let box = LoopConfined(value: arm)
-            deadline.eventLoop.execute { box.value() }
         }
     }
 
@@ -112,16 +106,25 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
 /// Waits for an answer that `start` arranges to deliver through the waiter. Cancelling the task
 /// throws `CancellationError` at once (then `onCancel` runs); a task cancelled before the call
 /// starts nothing. With a `deadline`, the wait ends with `RPCTimeoutError` when the broker has
-/// not answered in time.
+/// not answered in time, and `start` runs on the deadline's loop, in the same loop task that
+/// sets the timer (one hand-over to the loop for both); without one, `start` runs here.
 func awaitReply<Value: Sendable>(
-    deadline: ReplyDeadline? = nil, onCancel: @escaping @Sendable () -> Void = {}, _ start: (ReplyWaiter<Value>) -> Void
+    deadline: ReplyDeadline? = nil, onCancel: @escaping @Sendable () -> Void = {},
+    _ start: @escaping (ReplyWaiter<Value>) -> Void
 ) async throws -> Value {
     try Task.checkCancellation()
     let waiter = ReplyWaiter<Value>()
-    if let deadline { waiter.bound(by: deadline) }
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-            if waiter.install(continuation) { start(waiter) }
+            guard waiter.install(continuation) else { return }
+            guard let deadline else {
+                start(waiter)
+                return
+            }
+            deadline.eventLoop.runOnLoop {
+                waiter.bound(by: deadline)
+                start(waiter)
+            }
         }
     } onCancel: {
         waiter.cancel()
