@@ -84,7 +84,7 @@ final class ConsumerBuffer<Element: Sendable>: Sendable {
         }
         guard let waiter else { return }
         if let error { waiter.resume(throwing: error) } else { waiter.resume(returning: nil) }
-        terminateOnce()
+        stop(with: nil)  // the end was read: nothing waits any more
     }
 
     // MARK: The application's side
@@ -142,7 +142,7 @@ final class ConsumerBuffer<Element: Sendable>: Sendable {
             if resume { produceMore() }
             return element
         case .end(let error):
-            terminateOnce()
+            stop(with: nil)
             if let error { throw error }
             return nil
         case .cancelled:
@@ -162,7 +162,7 @@ final class ConsumerBuffer<Element: Sendable>: Sendable {
                     if resume { produceMore() }
                     continuation.resume(returning: element)
                 case .end(let error):
-                    terminateOnce()
+                    stop(with: nil)
                     if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: nil) }
                 case .cancelled:
                     continuation.resume(throwing: CancellationError())
@@ -175,8 +175,8 @@ final class ConsumerBuffer<Element: Sendable>: Sendable {
         }
     }
 
-    /// The application stopped: a waiting `next` ends (with `error`, else nil), and
-    /// `terminated` runs once.
+    /// The application stopped (or read the end): a waiting `next` ends (with `error`, else nil),
+    /// and `terminated` runs the first time.
     private func stop(with error: (any Error)?) {
         let (waiter, first) = state.withLock { state -> (UnsafeContinuation<Element?, any Error>?, Bool) in
             defer {
@@ -187,15 +187,6 @@ final class ConsumerBuffer<Element: Sendable>: Sendable {
         }
         if let waiter {
             if let error { waiter.resume(throwing: error) } else { waiter.resume(returning: nil) }
-        }
-        if first { terminated() }
-    }
-
-    /// Runs `terminated` the first time it is called.
-    private func terminateOnce() {
-        let first = state.withLock { state in
-            defer { state.terminated = true }
-            return !state.terminated
         }
         if first { terminated() }
     }

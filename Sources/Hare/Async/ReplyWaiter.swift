@@ -5,32 +5,44 @@ import NIOCore
 /// discarded; the request it answered still completed in its channel's FIFO. An answer that
 /// comes before the task installed its continuation is kept and handed over at `install`.
 final class ReplyWaiter<Value: Sendable>: Sendable {
-    private enum State {
+    private enum Phase {
         case idle
         case answered(Result<Value, any Error>)
         case waiting(CheckedContinuation<Value, any Error>)
         case cancelled
         case done
+
+        /// Neither answered nor cancelled yet.
+        var isPending: Bool {
+            switch self {
+            case .idle, .waiting: true
+            case .answered, .cancelled, .done: false
+            }
+        }
     }
 
-    private let state = Guarded(State.idle)
-    /// The timer of `bound(by:)`, once the loop has set it; cancelled when the wait settles.
-    private let timer = Guarded<Scheduled<Void>?>(nil)
+    private struct State {
+        var phase = Phase.idle
+        /// The timer of `bound(by:)`, once the loop has set it; cancelled when the wait settles.
+        var timer: Scheduled<Void>?
+    }
+
+    private let state = Guarded(State())
 
     /// Installs the continuation. True when the task now waits; false when it was resumed at
     /// once: with the answer that came first, or with `CancellationError` when the task was
     /// cancelled already.
     func install(_ continuation: CheckedContinuation<Value, any Error>) -> Bool {
         let early = state.withLock { state -> Result<Value, any Error>? in
-            switch state {
+            switch state.phase {
             case .idle:
-                state = .waiting(continuation)
+                state.phase = .waiting(continuation)
                 return nil
             case .answered(let result):
-                state = .done
+                state.phase = .done
                 return result
             case .waiting, .cancelled, .done:
-                state = .done
+                state.phase = .done
                 return .failure(CancellationError())
             }
         }
@@ -41,12 +53,7 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
 
     /// Whether the answer is still wanted (neither answered nor cancelled yet).
     var isPending: Bool {
-        state.withLock { state in
-            switch state {
-            case .idle, .waiting: true
-            case .answered, .cancelled, .done: false
-            }
-        }
+        state.withLock { $0.phase.isPending }
     }
 
     /// Bounds the wait: `deadline`'s loop fails it with `deadline.error` once the bound has
@@ -55,17 +62,11 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
     /// thread, as scheduling and cancelling it there would.
     func bound(by deadline: ReplyDeadline) {
         deadline.eventLoop.runOnLoop { [self] in
-            guard isPending else { return }
-            timer.withLock { $0 = deadline.schedule { [self] in resolve(.failure(deadline.error)) } }
-            if !isPending { cancelTimer() }  // settled meanwhile, on another thread
+            state.withLock { state in
+                guard state.phase.isPending else { return }
+                state.timer = deadline.schedule { [self] in resolve(.failure(deadline.error)) }
+            }
         }
-    }
-
-    private func cancelTimer() {
-        timer.withLock { timer in
-            defer { timer = nil }
-            return timer
-        }?.cancel()
     }
 
     /// Hands the answer to the task (now, or at `install` when it is not waiting yet); false when
@@ -83,21 +84,26 @@ final class ReplyWaiter<Value: Sendable>: Sendable {
     }
 
     /// The first settlement wins: it resumes a waiting task with `result`, or (before `install`)
-    /// leaves `early` for `install` to find. False when the wait was settled already.
-    private func settle(_ result: Result<Value, any Error>, ifNotWaiting early: State) -> Bool {
-        let outcome = state.withLock { state -> (settled: Bool, continuation: CheckedContinuation<Value, any Error>?) in
-            switch state {
+    /// leaves `early` for `install` to find, and cancels the timer. False when the wait was
+    /// settled already.
+    private func settle(_ result: Result<Value, any Error>, ifNotWaiting early: Phase) -> Bool {
+        let outcome = state.withLock {
+            state -> (settled: Bool, continuation: CheckedContinuation<Value, any Error>?, timer: Scheduled<Void>?) in
+            let timer = state.timer
+            switch state.phase {
             case .idle:
-                state = early
-                return (true, nil)
+                state.phase = early
             case .waiting(let continuation):
-                state = .done
-                return (true, continuation)
+                state.phase = .done
+                state.timer = nil
+                return (true, continuation, timer)
             case .answered, .cancelled, .done:
-                return (false, nil)
+                return (false, nil, nil)
             }
+            state.timer = nil
+            return (true, nil, timer)
         }
-        if outcome.settled { cancelTimer() }
+        outcome.timer?.cancel()
         outcome.continuation?.resume(with: result)
         return outcome.settled
     }
