@@ -33,12 +33,13 @@ final class LoopHandoff: Sendable {
         /// In confirm mode every publish waits (for its sequence number).
         var confirmMode = false
 
-        /// Queues `item`; true when the caller schedules the take.
-        mutating func append(_ item: Item) -> Bool {
+        /// Queues `item`, and schedules the take when none is on its way.
+        mutating func append(_ item: Item, scheduleTake: () -> Void) -> Offer {
             queued.append(item)
-            if takeScheduled { return false }
+            if takeScheduled { return .queued }
             takeScheduled = true
-            return true
+            scheduleTake()
+            return .queuedFirst
         }
     }
 
@@ -51,27 +52,32 @@ final class LoopHandoff: Sendable {
     enum Offer: Equatable {
         /// Handed over; a loop task already on its way takes it.
         case queued
-        /// Handed over; the caller schedules the loop task that takes it (`takeAll`).
+        /// Handed over as the first item since the last take: `scheduleTake` ran.
         case queuedFirst
         /// Not handed over: the caller publishes the waiting way.
         case mustWait
     }
 
-    /// Hands `request` over unless it has to wait.
-    func offer(_ request: PublishRequest) -> Offer {
+    /// Hands `request` over unless it has to wait. When it is the first item since the last
+    /// take, `scheduleTake` runs (it enqueues the loop task that calls `takeAll`) while the
+    /// handoff is still locked: an item that finds the take scheduled is then sure it is enqueued
+    /// too, so any loop task its thread enqueues afterwards (a publish that has to wait, an RPC,
+    /// a close) runs after the take. Enqueued after the lock, the take could come after such a
+    /// task of another thread, and one thread's messages could overtake each other.
+    func offer(_ request: PublishRequest, scheduleTake: () -> Void = {}) -> Offer {
         let size = request.body.readableBytes
         let pending = unwritten.load(ordering: .relaxed)
         guard pending + size <= Self.limit || pending == 0 else { return .mustWait }
         return state.withLock { state in
             guard !state.confirmMode else { return .mustWait }
             unwritten.add(size, ordering: .relaxed)
-            return state.append(.publish(request)) ? .queuedFirst : .queued
+            return state.append(.publish(request), scheduleTake: scheduleTake)
         }
     }
 
-    /// Hands an acknowledgement over: it never waits.
-    func offer(acknowledgement method: AMQP.Method) -> Offer {
-        state.withLock { state in state.append(.acknowledge(method)) ? .queuedFirst : .queued }
+    /// Hands an acknowledgement over: it never waits. `scheduleTake` as for a publish.
+    func offer(acknowledgement method: AMQP.Method, scheduleTake: () -> Void = {}) -> Offer {
+        state.withLock { state in state.append(.acknowledge(method), scheduleTake: scheduleTake) }
     }
 
     /// Everything handed over since the last call, in order (on the loop).

@@ -188,21 +188,13 @@ extension SelectChannel {
     func handOver(_ request: PublishRequest) throws -> Bool {
         guard isOpen, !eventLoop.inEventLoop, request.body.readableBytes <= connection.smallestMaxBodySize else { return false }
         _ = try request.layout(frameMax: 0)
-        return scheduleTake(handoff.offer(request))
+        return handoff.offer(request, scheduleTake: scheduleTake) != .mustWait
     }
 
-    /// Schedules the loop task that takes what was handed over, when `offer` says this caller
-    /// is the one to; false when the offer was refused.
-    private func scheduleTake(_ offer: LoopHandoff.Offer) -> Bool {
-        switch offer {
-        case .mustWait:
-            return false
-        case .queued:
-            return true
-        case .queuedFirst:
-            eventLoop.execute { [self] in sendHandedOver() }
-            return true
-        }
+    /// Enqueues the loop task that takes what was handed over (called by the handoff, under its
+    /// lock, for the first item since the last take).
+    private func scheduleTake() {
+        eventLoop.execute { [self] in sendHandedOver() }
     }
 
     /// Sends everything handed over since the last turn, in order: acknowledgements at once,
@@ -301,7 +293,7 @@ extension SelectChannel {
         if eventLoop.inEventLoop {
             acknowledgeOnLoop(method)
         } else {
-            _ = scheduleTake(handoff.offer(acknowledgement: method))
+            _ = handoff.offer(acknowledgement: method, scheduleTake: scheduleTake)
         }
     }
 

@@ -36,6 +36,23 @@ struct LoopHandoffTests {
         #expect(names(handoff.takeAll()) == ["d"])
     }
 
+    @Test("the take is scheduled by the offer of the first item since the last take, and only by it")
+    func takeScheduledOncePerBatch() {
+        let handoff = LoopHandoff()
+        var scheduled: [String] = []
+        #expect(handoff.offer(publish("a"), scheduleTake: { scheduled.append("a") }) == .queuedFirst)
+        #expect(handoff.offer(publish("b"), scheduleTake: { scheduled.append("b") }) == .queued)
+        #expect(handoff.offer(acknowledgement: .basicAck(AMQP.Basic.Ack(deliveryTag: 1, multiple: false)), scheduleTake: {
+            scheduled.append("ack")
+        }) == .queued)
+        #expect(scheduled == ["a"])
+        _ = handoff.takeAll()
+        #expect(handoff.offer(acknowledgement: .basicAck(AMQP.Basic.Ack(deliveryTag: 2, multiple: false)), scheduleTake: {
+            scheduled.append("ack 2")
+        }) == .queuedFirst)
+        #expect(scheduled == ["a", "ack 2"])
+    }
+
     @Test("past 1 MiB handed over and not yet written, publishes wait until writes free room")
     func boundedBytes() {
         let handoff = LoopHandoff()
