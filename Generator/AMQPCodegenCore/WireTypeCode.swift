@@ -146,6 +146,11 @@ enum ArgumentLayout {
     }
 
     /// `init(from reader:)` body lines that read every field into `self`.
+    ///
+    /// Each argument is read into a local, and `self` is initialized once at the end from the
+    /// locals: assigning `self`'s stored properties one by one between reads that can throw
+    /// makes the compiler build the value aside, copy it out and destroy the original (for
+    /// basic.deliver a retain and a release of each of its three strings, per delivery).
     static func renderDecode(_ fields: [SpecField], into printer: inout CodePrinter) {
         var group = 0
         for item in items(fields) {
@@ -154,7 +159,7 @@ enum ArgumentLayout {
                 if field.isReserved {
                     printer.line(WireTypeCode.skipStatement(field.type) + "  // \(field.name) (reserved)")
                 } else {
-                    printer.line("self.\(SwiftNaming.rawLowerCamel(field.name)) = \(WireTypeCode.readExpression(field.type))")
+                    printer.line("let \(SwiftNaming.lowerCamel(field.name)) = \(WireTypeCode.readExpression(field.type))")
                 }
             case .bits(let bits):
                 let visible = bits.enumerated().filter { !$0.element.isReserved }
@@ -166,10 +171,12 @@ enum ArgumentLayout {
                 group += 1
                 printer.line("let \(name) = try reader.readOctet()")
                 for (offset, field) in visible {
-                    printer.line("self.\(SwiftNaming.rawLowerCamel(field.name)) = \(name) & \(bitMask(offset)) != 0")
+                    printer.line("let \(SwiftNaming.lowerCamel(field.name)) = \(name) & \(bitMask(offset)) != 0")
                 }
             }
         }
+        let arguments = fields.filter { !$0.isReserved }.map { "\(SwiftNaming.argumentLabel($0.name)): \(SwiftNaming.lowerCamel($0.name))" }
+        printer.line("self.init(\(arguments.joined(separator: ", ")))")
     }
 
     /// `encodedSize()` body lines: the fixed part as one constant, then each variable-size field.

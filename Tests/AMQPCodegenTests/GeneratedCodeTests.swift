@@ -56,14 +56,15 @@ struct GeneratedCodeTests {
 
         let decode = try body(of: "public init(from reader: inout AMQPReader)", in: "Pack", files)
         let expectedDecode = ["let bits0 = try reader.readOctet()"]
-            + ["0x01", "0x02", "0x04", "0x08", "0x10", "0x20", "0x40", "0x80"].enumerated().map { "self.b\($0.offset + 1) = bits0 & \($0.element) != 0" }
+            + ["0x01", "0x02", "0x04", "0x08", "0x10", "0x20", "0x40", "0x80"].enumerated().map { "let b\($0.offset + 1) = bits0 & \($0.element) != 0" }
             + [
                 "let bits1 = try reader.readOctet()",
-                "self.b9 = bits1 & 0x01 != 0",
-                "self.tag = try reader.readShortString()",
+                "let b9 = bits1 & 0x01 != 0",
+                "let tag = try reader.readShortString()",
                 "let bits2 = try reader.readOctet()",
-                "self.c1 = bits2 & 0x01 != 0",
-                "self.c2 = bits2 & 0x02 != 0",
+                "let c1 = bits2 & 0x01 != 0",
+                "let c2 = bits2 & 0x02 != 0",
+                "self.init(b1: b1, b2: b2, b3: b3, b4: b4, b5: b5, b6: b6, b7: b7, b8: b8, b9: b9, tag: tag, c1: c1, c2: c2)",
             ]
         #expect(decode == expectedDecode)
     }
@@ -119,13 +120,14 @@ struct GeneratedCodeTests {
         let decode = try body(of: "public init(from reader: inout AMQPReader)", in: "Declare", files)
         #expect(decode == [
             "try reader.skip(2)  // reserved-1 (reserved)",
-            "self.queue = try reader.readShortString()",
+            "let queue = try reader.readShortString()",
             "try reader.skipShortString()  // reserved-2 (reserved)",
             "try reader.skip(4)  // reserved-3 (reserved)",
             "try reader.skip(8)  // reserved-4 (reserved)",
             "let bits0 = try reader.readOctet()",
-            "self.passive = bits0 & 0x02 != 0",
+            "let passive = bits0 & 0x02 != 0",
             "try reader.skipLongString()  // reserved-6 (reserved)",
+            "self.init(queue: queue, passive: passive)",
         ])
         // The test-support file builds the method without its reserved fields.
         let arbitrary = TestSupport.file("AMQPArbitrary.swift", in: files)
@@ -186,6 +188,10 @@ struct GeneratedCodeTests {
         #expect(encode.contains("if self.internal { bits0 |= 0x01 }"))
         #expect(encode.contains("writer.writeShortString(self.return)"))
         #expect(encode.contains("writer.writeShortString(self.consumerTag)"))
+        let decode = try body(of: "public init(from reader: inout AMQPReader)", in: "Return", files)
+        #expect(decode.contains("let `internal` = bits0 & 0x01 != 0"))
+        #expect(decode.contains("let `return` = try reader.readShortString()"))
+        #expect(decode.last == "self.init(internal: `internal`, return: `return`, consumerTag: consumerTag)")
         let dispatch = TestSupport.file("AMQPMethod.swift", in: files)
         #expect(dispatch.contains("case demoReturn(AMQP.Demo.Return)"))
     }

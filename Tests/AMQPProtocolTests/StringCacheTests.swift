@@ -46,6 +46,24 @@ struct StringCacheTests {
         }
     }
 
+    @Test("a full cache of one, and strings of every length up to 255 bytes, decode as sent")
+    func replacementAndLongestStrings() throws {
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        let cache = AMQPStringCache(capacity: 1)
+        let tags = [16, 17, 100, 254, 255, 255, 17].enumerated().map { index, length in
+            String((0..<length).map { Character(UnicodeScalar(UInt8(ascii: "a") + UInt8((index + $0) % 26))) })
+        }
+        for tag in tags + tags.reversed() {
+            var frame = try Self.deliverFrame(consumerTag: tag, routingKey: "k")
+            #expect(Self.decodedTag(try parser.parse(&frame, sharingStrings: cache)) == tag)
+        }
+        var twice = try Self.deliverFrame(consumerTag: tags[4], routingKey: "k")
+        twice.writeImmutableBuffer(twice)
+        let one = try #require(Self.decodedTag(try parser.parse(&twice, sharingStrings: cache)))
+        let two = try #require(Self.decodedTag(try parser.parse(&twice, sharingStrings: cache)))
+        #expect(Self.storage(one) == Self.storage(two))
+    }
+
     static func storage(_ string: String) -> UnsafePointer<UInt8>? {
         var string = string
         return string.withUTF8 { $0.baseAddress }
