@@ -7,6 +7,8 @@
 // Usage: faces-benchmark [--count N] [--url URL] [WORKLOAD...]
 //   async-publish      one task: `try await channel.basicPublish` N times (no confirms)
 //   async-confirm      `publish` (confirm mode) with 1000 in flight from a task group
+//   async-confirm-stream  `basicPublish` in confirm mode from one task, 1000 unconfirmed at
+//                      most, the confirms read from `publisherConfirms()` by another
 //   async-consume      a `Consumer` sequence over N queued messages, prefetch 1000, a multiple
 //                      ack every 100
 //   async-consume-ack  the same, each message acked on its own (`delivery.ack()`)
@@ -105,6 +107,46 @@ func asyncPublish(_ url: URLParameters, count: Int, confirm: Bool) async throws 
     try await connection.close()
     return result
 }
+
+/// One task publishes with `basicPublish` in confirm mode, keeping at most 1000 messages
+/// unconfirmed; another reads `publisherConfirms()` and lets it go on. Timed until the last
+/// message's confirm.
+func asyncConfirmStream(_ url: URLParameters, count: Int) async throws -> Measurement {
+    let connection = try await Connection.connect(url)
+    let channel = try await connection.channel()
+    let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+    try await channel.confirmSelect()
+    let confirms = channel.publisherConfirms()
+    let window = AsyncStream<Int>.makeStream()
+    let result = try await measure {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var confirmed = 0
+                for await confirm in confirms {
+                    guard confirm.isAck else { throw NackedInBenchmark() }
+                    confirmed += confirm.deliveryTags.count
+                    window.continuation.yield(confirmed)
+                    if confirmed >= count { break }
+                }
+                window.continuation.finish()
+            }
+            var confirmed = 0
+            var credits = window.stream.makeAsyncIterator()
+            for published in 0..<count {
+                while published - confirmed >= 1000 {
+                    guard let next = await credits.next() else { throw NackedInBenchmark() }
+                    confirmed = next
+                }
+                try await channel.basicPublish(exchange: "", routingKey: queue, body: body)
+            }
+            try await group.waitForAll()
+        }
+    }
+    try await connection.close()
+    return result
+}
+
+struct NackedInBenchmark: Error {}
 
 /// Where a consumer loop runs.
 enum ConsumerPlace {
@@ -242,7 +284,7 @@ func blockingConsume(_ url: URLParameters, count: Int) async throws -> Measureme
 
 // MARK: - Main
 
-let workloads = ["async-publish", "async-confirm", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "async-rpc-main-actor", "blocking-rpc", "blocking-publish", "blocking-consume"]
+let workloads = ["async-publish", "async-confirm", "async-confirm-stream", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "async-rpc-main-actor", "blocking-rpc", "blocking-publish", "blocking-consume"]
 var count = 100_000
 var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
 var selected: [String] = []
@@ -266,6 +308,7 @@ for workload in selected {
     switch workload {
     case "async-publish": result = try await asyncPublish(parameters, count: count, confirm: false)
     case "async-confirm": result = try await asyncPublish(parameters, count: count, confirm: true)
+    case "async-confirm-stream": result = try await asyncConfirmStream(parameters, count: count)
     case "async-consume": result = try await asyncConsume(parameters, count: count, ackEach: false)
     case "async-consume-ack": result = try await asyncConsume(parameters, count: count, ackEach: true)
     case "async-consume-main-actor": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .mainActor)

@@ -6,21 +6,25 @@ import NIOCore
 extension Channel {
     /// Publishes a message (basic.publish with its header and body frames). The frames of one
     /// message are never interleaved with another's, whatever the number of tasks publishing at
-    /// once, and one task's messages go out in the order it published them. In confirm mode the
-    /// call returns once the frames are handed to the connection, on its loop (they are flushed
-    /// at the end of the loop turn); outside it the call usually returns at once (see below).
+    /// once, and one task's messages go out in the order it published them. The call usually
+    /// returns at once, in confirm mode too (see below).
     ///
     /// Backpressure: while the broker reads slower than the application publishes (more than
     /// 1 MiB waits unsent, for example under a memory alarm), the call waits until the socket
     /// drains, so a fast publisher's memory stays bounded. Waiting publishes go out in the order
     /// they came.
     ///
-    /// Outside confirm mode the call usually does not wait for the loop at all: the message is
-    /// checked at once (what could make encoding it fail) and handed to the loop, which
-    /// publishes everything handed over in one turn; at most 1 MiB of bodies is handed over and
-    /// not yet written before calls wait again. A publish handed over while the channel closes
-    /// is dropped and logged, as one written just before the close would be lost; use confirm
-    /// mode (`publish`) to know that a message arrived.
+    /// The call usually does not wait for the loop at all: the message is checked at once (what
+    /// could make encoding it fail) and handed to the loop, which publishes everything handed
+    /// over in one turn; at most 1 MiB of bodies is handed over and not yet written before calls
+    /// wait again. In confirm mode the message gets its sequence number as it is handed over:
+    /// the channel sends what was handed over in that order. A mandatory message in confirm mode,
+    /// and the first publishes after `confirmSelect()`, wait for the loop to number them.
+    ///
+    /// A publish handed over while the channel closes is dropped and logged, as one written just
+    /// before the close would be lost; in confirm mode its sequence number gets no confirm (with
+    /// recovery, the channel reports it among the lost confirms). Use confirm mode to know that a
+    /// message arrived.
     ///
     /// - Returns: the publish sequence number in confirm mode, nil otherwise.
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
@@ -35,7 +39,8 @@ extension Channel {
         mandatory: Bool = false
     ) async throws -> UInt64? {
         let request = PublishRequest(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
-        if try select.handOver(request) { return nil }
+        let offer = try select.handOver(request)
+        if offer != .mustWait { return offer.number }
         return try await awaitReply { [self] (waiter: ReplyWaiter<UInt64?>) in
             eventLoop.execute { [self] in
                 select.whenAcceptingPublishes { [self] writable in

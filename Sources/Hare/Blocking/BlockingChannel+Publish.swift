@@ -47,7 +47,7 @@ extension BlockingChannel {
         let confirming = isConfirmMode
         if !confirming {
             let request = PublishRequest(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
-            if try selectChannel.handOver(request) { return }
+            if try selectChannel.handOver(request) != .mustWait { return }
         }
         let operation = confirming ? "basic.publish and its publisher confirm" : "basic.publish"
         // A publish whose confirm wait timed out is forgotten, on the loop, after it was sent.

@@ -93,10 +93,13 @@ extension SelectChannel {
     }
 
     /// Publishes a message (basic.publish with its header and body frames). Frames are written
-    /// at once and flushed at the end of the loop turn.
+    /// at once and flushed at the end of the loop turn; in confirm mode, while publishes handed
+    /// over from other threads wait for the socket, after them (they were numbered before it).
     ///
     /// - Returns: the publish sequence number in confirm mode (what `PublisherConfirm` names),
-    ///   nil otherwise.
+    ///   nil otherwise, and nil when a publish in confirm mode off the loop cannot learn its
+    ///   number without waiting for the loop (before the channel numbers publishes itself, just
+    ///   after `confirmDelivery`, or for a mandatory one).
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
     ///   `ConnectionRecoveringError` while the connection recovers (publish from `whenWritable`
     ///   to wait for it), `AMQPProtocolError` when a value cannot be encoded (a routing key over
@@ -111,7 +114,8 @@ extension SelectChannel {
     ) throws -> UInt64? {
         let request = PublishRequest(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory)
         guard eventLoop.inEventLoop else {
-            if try handOver(request) { return nil }
+            let offer = try handOver(request)
+            if offer != .mustWait { return offer.number }
             let box = LoopConfined(value: self)
             eventLoop.execute {
                 do { _ = try box.value.publishOnLoop(request) } catch {
@@ -180,15 +184,17 @@ extension SelectChannel {
     }
 
     /// Hands `request` to the loop without waiting for it (`LoopHandoff`), when it may go
-    /// that way: from outside the loop, outside confirm mode, on an open channel, with room
-    /// under the handoff's limit. Throws at once what the loop would refuse: a value that cannot
-    /// be encoded. Returns false when the publish has to go the waiting way (a body over the
-    /// smallest limit of the connection's parameter sets included: the loop checks it against
-    /// the limit of the connection it opened).
-    func handOver(_ request: PublishRequest) throws -> Bool {
-        guard isOpen, !eventLoop.inEventLoop, request.body.readableBytes <= connection.smallestMaxBodySize else { return false }
+    /// that way: from outside the loop, on an open channel, with room under the handoff's limit,
+    /// and in confirm mode once the handoff numbers publishes (not a mandatory one there: its
+    /// return is matched on the loop). Throws at once what the loop would refuse: a value that
+    /// cannot be encoded. Returns `.mustWait` when the publish has to go the waiting way (a body
+    /// over the smallest limit of the connection's parameter sets included: the loop checks it
+    /// against the limit of the connection it opened); otherwise its sequence number in confirm
+    /// mode.
+    func handOver(_ request: PublishRequest) throws -> LoopHandoff.Offer {
+        guard isOpen, !eventLoop.inEventLoop, request.body.readableBytes <= connection.smallestMaxBodySize else { return .mustWait }
         _ = try request.layout(frameMax: 0)
-        return handoff.offer(request, scheduleTake: scheduleTake) != .mustWait
+        return handoff.offer(request, mayNumber: !request.mandatory, scheduleTake: scheduleTake)
     }
 
     /// Enqueues the loop task that takes what was handed over (called by the handoff, under its
@@ -201,16 +207,21 @@ extension SelectChannel {
     /// publishes as soon as the socket takes them (at once, unless the connection's buffer is
     /// full). Loop only.
     private func sendHandedOver() {
-        for item in handoff.takeAll() {
+        send(handoff.takeAll())
+    }
+
+    /// Sends what was handed over, in order. Loop only.
+    private func send(_ items: [LoopHandoff.Item]) {
+        for item in items {
             switch item {
             case .acknowledge(let method):
                 acknowledgeOnLoop(method)
-            case .publish(let request):
+            case .publish(let request, let number):
                 whenAcceptingPublishes { [self] writable in
                     defer { handoff.finished(size: request.body.readableBytes) }
                     do {
                         try writable.get()
-                        _ = try publishOnLoop(request)
+                        try sendHandedOver(request, number: number)
                     } catch {
                         logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
                     }
@@ -219,7 +230,73 @@ extension SelectChannel {
         }
     }
 
+    /// Sends a publish that was handed over, once the socket takes it. One numbered by the
+    /// handoff goes out as it is (unless the channel closed since: the number was reported
+    /// lost); one handed over before numbering started is numbered now, behind what was
+    /// numbered before it.
+    private func sendHandedOver(_ request: consuming PublishRequest, number: LoopHandoff.Numbered?) throws {
+        guard let number else {
+            _ = try publishOnLoop(request)
+            return
+        }
+        guard handoff.isCurrent(number) else {
+            throw ChannelWrongStateError(reason: "basic.publish: the channel closed before sequence number \(number.number) went out")
+        }
+        expect(number, wentOutAs: try publishNow(request))
+    }
+
+    /// Logs a publish numbered by the handoff that the channel numbered otherwise: a fault of
+    /// this library (its confirms would name other messages).
+    private func expect(_ number: LoopHandoff.Numbered, wentOutAs sent: UInt64?) {
+        guard sent != number.number else { return }
+        logger.error("basic.publish went out with sequence number \(sent.map(String.init) ?? "none"), not \(number.number) as handed out")
+    }
+
+    /// Publishes from the loop: in confirm mode, once the handoff numbers publishes, takes the
+    /// next number and goes out after what was handed over before it (at once when nothing
+    /// waits); otherwise now.
     private func publishOnLoop(_ request: consuming PublishRequest) throws -> UInt64? {
+        let handler = try publishingHandler()
+        guard handoff.inConfirmMode else { return try handler.publish(request, channel: channelNumber) }
+        return try publishInConfirmMode(request, handler: handler)
+    }
+
+    /// `publishOnLoop` in confirm mode (kept apart, so that the publish outside confirm mode
+    /// stays as small as it was).
+    @inline(never)
+    private func publishInConfirmMode(_ request: consuming PublishRequest, handler: AMQPConnectionHandler) throws -> UInt64? {
+        // Checked before it takes a number: a number given out is a publish the channel sends.
+        let layout = try handler.checkPublish(request, channel: channelNumber)
+        let start = handoff.isNumbering ? nil : handler.nextPublishSequenceNumber(channel: channelNumber)
+        guard let (number, before) = handoff.numberOnLoop(startingAt: start) else {
+            return try handler.publish(request, channel: channelNumber, layout: layout)
+        }
+        send(before)
+        if handler.acceptsPublishesNow {
+            expect(number, wentOutAs: try handler.publish(request, channel: channelNumber, layout: layout))
+        } else {
+            // Behind what waits for the socket, numbered before it.
+            let box = LoopConfined(value: request)
+            whenAcceptingPublishes { [self] writable in
+                do {
+                    try writable.get()
+                    try sendHandedOver(box.value, number: number)
+                } catch {
+                    logger.error("basic.publish that waited for the socket failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        return number.number
+    }
+
+    /// Publishes now, with the channel's own numbering. Loop only.
+    private func publishNow(_ request: consuming PublishRequest) throws -> UInt64? {
+        try publishingHandler().publish(request, channel: channelNumber)
+    }
+
+    /// The connection's handler, when a publish may go out on it. Loop only.
+    @inline(__always)
+    private func publishingHandler() throws -> AMQPConnectionHandler {
         if awaitsRecovery {
             throw ConnectionRecoveringError(
                 reason: "basic.publish: the connection is recovering (whenWritable waits for it)",
@@ -229,7 +306,7 @@ extension SelectChannel {
         guard let handler = connection.handler else {
             throw ChannelWrongStateError(reason: "basic.publish: the connection is not open")
         }
-        return try handler.publish(request, channel: channelNumber)
+        return handler
     }
 
     /// Fetches one message (basic.get); `callback` receives it, or nil when the queue is empty.

@@ -46,6 +46,14 @@ extension SelectChannel: ChannelDelegate {
     func channel(
         _ number: UInt16, didCloseWith error: any Error, consumers: [String], unconfirmed: [UInt64], continuation: TagOffsets
     ) {
+        // Numbers handed out for publishes that never went out (the numbers after the channel's
+        // last) are lost too, and a replacement's numbers start after them.
+        var unconfirmed = unconfirmed
+        var continuation = continuation
+        if let next = handoff.stopNumbering(), next > continuation.publish + 1 {
+            unconfirmed += Array((continuation.publish + 1)..<next)
+            continuation.publish = next - 1
+        }
         // Already closed for good (the application closed it while recovery reopened it, or it
         // could not be reopened): its close was reported then.
         guard status.current != .closed else { return }

@@ -11,8 +11,13 @@ extension SelectChannel {
     ) {
         eventLoop.runOnLoop { [self] in
             self.ackNackCallback = ackNackCallback
-            handoff.enterConfirmMode()  // from now on a publish waits for its sequence number
+            handoff.enterConfirmMode()  // from now on a publish gets a sequence number
             call(.confirmSelect(AMQP.Confirm.Select(nowait: false)), as: AMQP.Confirm.SelectOk.self, callback: callback)
+            // With confirm.select on its way, the channel numbers publishes; a publish handed
+            // over from now on learns its number from the handoff, without waiting.
+            if let next = connection.handler?.nextPublishSequenceNumber(channel: channelNumber) {
+                handoff.startNumbering(at: next)
+            }
         }
     }
 

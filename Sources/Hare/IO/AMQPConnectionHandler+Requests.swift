@@ -70,19 +70,52 @@ extension AMQPConnectionHandler {
     /// the channel's machine and back), not copied.
     func publish(_ request: consuming PublishRequest, channel number: UInt16) throws -> UInt64? {
         guard let slot = openChannel(number) else { throw closedChannel(number, "basic.publish") }
+        let layout = try layOut(request)
+        return try publish(request, on: slot, channel: number, layout: layout)
+    }
+
+    /// Checks what `publish` checks (the channel open, the body under the limit, every value
+    /// encodable) without sending anything, and returns the message's layout: a publish with it
+    /// in the same loop task, before anything else happens on the channel, does not fail.
+    func checkPublish(_ request: borrowing PublishRequest, channel number: UInt16) throws -> AMQPMessageLayout {
+        guard let slot = openChannel(number), slot.machine.state == .open || slot.machine.state == .opening else {
+            throw closedChannel(number, "basic.publish")
+        }
+        return try layOut(request)
+    }
+
+    /// A publish `checkPublish` laid out.
+    func publish(_ request: consuming PublishRequest, channel number: UInt16, layout: AMQPMessageLayout) throws -> UInt64? {
+        guard let slot = openChannel(number) else { throw closedChannel(number, "basic.publish") }
+        return try publish(request, on: slot, channel: number, layout: layout)
+    }
+
+    /// Checks the body against the limit and lays the message out, which checks what could make
+    /// encoding it fail; a message that goes out now is written with these sizes.
+    @inline(__always)
+    private func layOut(_ request: borrowing PublishRequest) throws -> AMQPMessageLayout {
         let limit = parser.maxBodySize
         if request.body.readableBytes > limit {
             throw AMQPProtocolError(.bodyTooLarge(size: UInt64(request.body.readableBytes), limit: limit))
         }
-        // Checks the message (what could make encoding it fail); a message that goes out now is
-        // written with these sizes.
-        let layout = try request.layout(frameMax: frameMax)
+        return try request.layout(frameMax: frameMax)
+    }
+
+    /// Hands the publish to the channel's machine, and writes it when it may go out now.
+    @inline(__always)
+    private func publish(_ request: consuming PublishRequest, on slot: ChannelSlot, channel number: UInt16, layout: AMQPMessageLayout) throws -> UInt64? {
         let decision = try slot.machine.publish(request).get()
         if let now = decision {
             write(publish: now, channel: number, layout: layout)
             return now.sequenceNumber
         }
         return slot.machine.confirms.unconfirmed.last
+    }
+
+    /// The sequence number channel `number`'s next publish gets; nil outside confirm mode or
+    /// when the channel is not open.
+    func nextPublishSequenceNumber(channel number: UInt16) -> UInt64? {
+        openChannel(number)?.machine.nextPublishSequenceNumber
     }
 
     /// Closes a channel; `completion` runs once close-ok arrives.

@@ -21,6 +21,11 @@ extension AMQPConnectionHandler {
         return context.channel.isWritable && outbound.readableBytes < Self.outboundTurnLimit
     }
 
+    /// Whether `whenWritable` would run its work at once, with success.
+    var acceptsPublishesNow: Bool {
+        finalError == nil && writeWaiters.isEmpty && acceptsPublishes
+    }
+
     /// Runs `work` with success once a publish may go out, after every publish that waited before
     /// it (first come, first served); at once when nothing waits and the socket has room. When the
     /// connection ends first, `work` gets the connection's error.

@@ -175,6 +175,65 @@ extension Integration {
             _ = try await channel.queuePurge(queue: queue)
         }
 
+        @Test("basicPublish in confirm mode while the broker does not read: numbered publishes and waiting ones go out in number order")
+        func confirmModeNumbersUnderBackpressure() async throws {
+            let connection = try await Hare.Connection.connect(try Broker.parameters())
+            defer { Task { try? await connection.close() } }
+            let channel = try await connection.channel()
+            let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+            try await channel.confirmSelect()
+            let confirms = channel.publisherConfirms()
+            let notices = connection.blockedNotices
+            let tasks = 4, perTask = 40, size = 128 * 1024
+            let numbers = Locked([String: UInt64]())
+            let publishers = try await withTimeout(60, "publishing under the memory alarm") {
+                try await RabbitMQCtl.withMemoryAlarm { () -> [Task<Void, any Error>] in
+                    // Once the connection publishes under the alarm the broker stops reading it.
+                    guard let first = try await channel.basicPublish(exchange: "", routingKey: queue, body: "0:first;") else {
+                        throw ScenarioFailure("no sequence number in confirm mode")
+                    }
+                    numbers.withLock { $0["0:first"] = first }
+                    var iterator = notices.makeAsyncIterator()
+                    guard case .blocked = await iterator.next() else { throw ScenarioFailure("expected connection.blocked") }
+                    // Up to 1 MiB is handed over and numbered; the rest waits for the socket,
+                    // and is numbered on the loop when its turn comes, among later handed-over ones.
+                    let publishers = (0..<tasks).map { task in
+                        Task {
+                            for index in 0..<perTask {
+                                var body = ByteBuffer(string: "\(task):\(index);")
+                                body.writeRepeatingByte(0x6E, count: size)
+                                guard let number = try await channel.basicPublish(exchange: "", routingKey: queue, body: body) else {
+                                    throw ScenarioFailure("no sequence number in confirm mode")
+                                }
+                                numbers.withLock { $0["\(task):\(index)"] = number }
+                            }
+                        }
+                    }
+                    try await pause(1)
+                    #expect(numbers.value.count < 1 + tasks * perTask, "every publish went out while the broker read nothing")
+                    return publishers
+                }
+            }
+            let total = 1 + tasks * perTask
+            try await withTimeout(60, "the publishes after the alarm") {
+                for publisher in publishers { try await publisher.value }
+            }
+            let numbered = numbers.value
+            #expect(Set(numbered.values) == Set(1...UInt64(total)))
+            let acked = try await withTimeout(30, "\(total) confirms") { () -> Set<UInt64> in
+                var acked = Set<UInt64>()
+                for await confirm in confirms {
+                    if confirm.isAck { acked.formUnion(confirm.deliveryTags) }
+                    if acked.count >= total { break }
+                }
+                return acked
+            }
+            #expect(acked == Set(1...UInt64(total)))
+            let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
+            let misplaced = try await misplacedMessages(consumer, total: total, numbered: numbered)
+            #expect(misplaced.isEmpty, "\(misplaced.count) misplaced: \(misplaced.prefix(5))")
+        }
+
         /// Polls until `queue` holds `count` ready messages (at most 15 s).
         func awaitMessageCount(_ count: UInt32, queue: String, on channel: Hare.Channel) async throws {
             let deadline = ContinuousClock.now + .seconds(15)

@@ -377,6 +377,60 @@ extension Integration {
             }
         }
 
+        @Test("basicPublish in confirm mode from 6 tasks, with waiting, mandatory and confirmed publishes among them: each number is the message's place in the queue")
+        func confirmModeNumbersAreWireOrder() async throws {
+            try await withChannel { connection, channel in
+                let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+                try await channel.confirmSelect()
+                let confirms = channel.publisherConfirms()
+                let perTask = 400
+                // Task 0 waits for each confirm (`publish`); task 1 publishes mandatory messages
+                // (numbered on the loop); every 40th message of task 2 is 300 kB, past the handoff's
+                // bound (those wait for the socket); the others are handed over and numbered there.
+                let numbered = try await withTimeout(60, "6 publishing tasks") {
+                    try await withThrowingTaskGroup(of: [String: UInt64].self) { group in
+                        for task in 0..<6 {
+                            group.addTask {
+                                var numbers: [String: UInt64] = [:]
+                                for index in 0..<perTask {
+                                    let id = "\(task):\(index)"
+                                    var body = ByteBuffer(string: id + ";")
+                                    if task == 2, index % 40 == 0 { body.writeRepeatingByte(0x78, count: 300_000) }
+                                    if task == 0 {
+                                        try await channel.publish(exchange: "", routingKey: queue, body: body)
+                                        continue
+                                    }
+                                    let number: UInt64? = try await channel.basicPublish(exchange: "", routingKey: queue, body: body, mandatory: task == 1)
+                                    guard let number else { throw ScenarioFailure("no sequence number for \(id)") }
+                                    numbers[id] = number
+                                }
+                                return numbers
+                            }
+                        }
+                        return try await group.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+                    }
+                }
+                let total = 6 * perTask
+                #expect(numbered.count == 5 * perTask)
+                #expect(Set(numbered.values).count == numbered.count, "a sequence number was handed out twice")
+                // Every number up to the total is confirmed once, by an ack.
+                let acked = try await withTimeout(30, "\(total) confirms") { () -> Set<UInt64> in
+                    var acked = Set<UInt64>()
+                    for await confirm in confirms {
+                        #expect(confirm.isAck)
+                        acked.formUnion(confirm.deliveryTags)
+                        if acked.count >= total { break }
+                    }
+                    return acked
+                }
+                #expect(acked == Set(1...UInt64(total)))
+                let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
+                let misplaced = try await misplacedMessages(consumer, total: total, numbered: numbered)
+                #expect(misplaced.isEmpty, "\(misplaced.count) misplaced: \(misplaced.prefix(5))")
+                #expect(channel.isOpen && connection.isOpen)
+            }
+        }
+
         @Test("updateSecret waits for update-secret-ok")
         func updateSecret() async throws {
             try await withChannel { connection, _ in

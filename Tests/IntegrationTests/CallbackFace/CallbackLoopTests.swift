@@ -73,6 +73,51 @@ extension Integration {
             }
         }
 
+        @Test("confirm mode: basicPublish off the loop returns its number at once, mixed with publishes on the loop; each number is the message's place in the queue")
+        func confirmNumbersOnAndOffTheLoop() async throws {
+            try await CallbackFace.withChannel { connection, channel in
+                let raw = channel.channel
+                let loop = connection.connection.ioloop.eventLoop
+                let queue = Names.unique("hare-test-confirm-numbers")
+                try await channel.queueDeclare(queue)
+                try await channel.confirmSelect()
+                let numbers = Locked([String: UInt64]())
+                let perSide = 500
+                // Off the loop (a thread of its own) and on it (callbacks scheduled in between),
+                // at the same time.
+                let offLoop = Task.detached {
+                    for index in 0..<perSide {
+                        let id = "off:\(index)"
+                        let number = try raw.basicPublish(exchange: "", routingKey: queue, body: id)
+                        numbers.withLock { $0[id] = number ?? 0 }
+                    }
+                }
+                for index in 0..<perSide {
+                    loop.execute {
+                        let id = "on:\(index)"
+                        let number = try? raw.basicPublish(exchange: "", routingKey: queue, body: id)
+                        numbers.withLock { $0[id] = number ?? 0 }
+                    }
+                    if index % 50 == 0 { await Task.yield() }
+                }
+                try await offLoop.value
+                // The loop ran the callbacks scheduled before this one.
+                let _: Bool = try await awaitCallback("the loop's turn after the publishes") { done in
+                    loop.execute { done(.success(true)) }
+                }
+                #expect(numbers.value.count == 2 * perSide)
+                let numbered = numbers.value
+                #expect(Set(numbered.values) == Set(1...UInt64(2 * perSide)), "not one number each, 1...\(2 * perSide)")
+                let consumer = try await channel.consume(queue, autoAck: true)
+                var misplaced: [String] = []
+                for place in 1...UInt64(2 * perSide) {
+                    let id = try await consumer.next().bodyString
+                    if numbered[id] != place { misplaced.append("\(id) numbered \(numbered[id] ?? 0), queued \(place)") }
+                }
+                #expect(misplaced.isEmpty, "\(misplaced.count) misplaced: \(misplaced.prefix(5))")
+            }
+        }
+
         @Test("ioloop.callLater runs on the loop after its delay; removeTimeout cancels one")
         func callLaterAndRemoveTimeout() async throws {
             try await CallbackFace.withConnection { connection in
