@@ -220,15 +220,8 @@ extension Integration {
             }
             let numbered = numbers.value
             #expect(Set(numbered.values) == Set(1...UInt64(total)))
-            let acked = try await withTimeout(30, "\(total) confirms") { () -> Set<UInt64> in
-                var acked = Set<UInt64>()
-                for await confirm in confirms {
-                    if confirm.isAck { acked.formUnion(confirm.deliveryTags) }
-                    if acked.count >= total { break }
-                }
-                return acked
-            }
-            #expect(acked == Set(1...UInt64(total)))
+            // Every number up to the total is acked.
+            #expect(try await ackedNumbers(confirms, total: total) == Set(1...UInt64(total)))
             let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
             let misplaced = try await misplacedMessages(consumer, total: total, numbered: numbered)
             #expect(misplaced.isEmpty, "\(misplaced.count) misplaced: \(misplaced.prefix(5))")

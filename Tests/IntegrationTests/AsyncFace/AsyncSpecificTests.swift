@@ -413,17 +413,8 @@ extension Integration {
                 let total = 6 * perTask
                 #expect(numbered.count == 5 * perTask)
                 #expect(Set(numbered.values).count == numbered.count, "a sequence number was handed out twice")
-                // Every number up to the total is confirmed once, by an ack.
-                let acked = try await withTimeout(30, "\(total) confirms") { () -> Set<UInt64> in
-                    var acked = Set<UInt64>()
-                    for await confirm in confirms {
-                        #expect(confirm.isAck)
-                        acked.formUnion(confirm.deliveryTags)
-                        if acked.count >= total { break }
-                    }
-                    return acked
-                }
-                #expect(acked == Set(1...UInt64(total)))
+                // Every number up to the total is acked.
+                #expect(try await ackedNumbers(confirms, total: total) == Set(1...UInt64(total)))
                 let consumer = try await channel.basicConsume(queue: queue, autoAck: true)
                 let misplaced = try await misplacedMessages(consumer, total: total, numbered: numbered)
                 #expect(misplaced.isEmpty, "\(misplaced.count) misplaced: \(misplaced.prefix(5))")

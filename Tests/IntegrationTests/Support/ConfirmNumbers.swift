@@ -20,3 +20,17 @@ func misplacedMessages(_ consumer: Hare.Consumer, total: Int, numbered: [String:
         return misplaced
     }
 }
+
+/// The sequence numbers acked on `confirms` until `total` numbers were confirmed (acked or
+/// nacked).
+func ackedNumbers(_ confirms: AsyncStream<PublisherConfirm>, total: Int) async throws -> Set<UInt64> {
+    try await withTimeout(30, "\(total) confirms") {
+        var acked = Set<UInt64>(), confirmed = 0
+        for await confirm in confirms {
+            if confirm.isAck { acked.formUnion(confirm.deliveryTags) }
+            confirmed += confirm.deliveryTags.count
+            if confirmed >= total { break }
+        }
+        return acked
+    }
+}
