@@ -98,8 +98,9 @@ extension SelectChannel {
     ///
     /// - Returns: the publish sequence number in confirm mode (what `PublisherConfirm` names),
     ///   nil otherwise, and nil when a publish in confirm mode off the loop cannot learn its
-    ///   number without waiting for the loop (before the channel numbers publishes itself, just
-    ///   after `confirmDelivery`, or for a mandatory one).
+    ///   number without waiting for the loop (a mandatory one, whose return the async face
+    ///   matches on the loop, or one while the channel does not number publishes yet: between
+    ///   a recovery and the channel's first publish after it).
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
     ///   `ConnectionRecoveringError` while the connection recovers (publish from `whenWritable`
     ///   to wait for it), `AMQPProtocolError` when a value cannot be encoded (a routing key over
