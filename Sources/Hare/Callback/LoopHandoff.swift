@@ -199,9 +199,8 @@ final class LoopHandoff: Sendable {
                 state.start(at: next)
                 numbering.store(state.nextNumber != nil, ordering: .relaxed)
             }
-            guard state.nextNumber != nil else { return nil }
-            let before = state.takeQueued()
-            return (state.takeNumber()!, before)
+            guard let number = state.takeNumber() else { return nil }
+            return (number, state.takeQueued())
         }
     }
 
