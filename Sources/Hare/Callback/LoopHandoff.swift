@@ -55,7 +55,9 @@ final class LoopHandoff: Sendable {
         var generation: UInt64 = 0
 
         /// Queues `item`, and schedules the take when none is on its way.
-        mutating func append(_ item: Item, number: UInt64? = nil, scheduleTake: () -> Void) -> Offer {
+        mutating func append(_ item: Item, scheduleTake: () -> Void) -> Offer {
+            var number: UInt64?
+            if case .publish(_, let numbered?) = item { number = numbered.number }
             queued.append(item)
             if takeScheduled { return .queued(number: number) }
             takeScheduled = true
@@ -142,7 +144,7 @@ final class LoopHandoff: Sendable {
                 numbered = number
             }
             unwritten.add(size, ordering: .relaxed)
-            return state.append(.publish(request, number: numbered), number: numbered?.number, scheduleTake: scheduleTake)
+            return state.append(.publish(request, number: numbered), scheduleTake: scheduleTake)
         }
     }
 
