@@ -218,24 +218,30 @@ extension SelectChannel {
             case .acknowledge(let method):
                 acknowledgeOnLoop(method)
             case .publish(let request, let number):
-                whenAcceptingPublishes { [self] writable in
-                    defer { handoff.finished(size: request.body.readableBytes) }
-                    do {
-                        try writable.get()
-                        try sendHandedOver(request, number: number)
-                    } catch {
-                        logger.error("basic.publish handed over without waiting failed", metadata: ["error": "\(error)"])
-                    }
-                }
+                sendWhenAccepting(request, number: number, handedOver: true)
             }
         }
     }
 
-    /// Sends a publish that was handed over, once the socket takes it. One numbered by the
-    /// handoff goes out as it is (unless the channel closed since: the number was reported
-    /// lost); one handed over before numbering started is numbered now, behind what was
-    /// numbered before it.
-    private func sendHandedOver(_ request: consuming PublishRequest, number: LoopHandoff.Numbered?) throws {
+    /// Sends `request` once the socket takes it, after every publish that waits before it;
+    /// failures are logged (no caller waits for them). A publish `handedOver` frees its room
+    /// in the handoff then. Loop only.
+    private func sendWhenAccepting(_ request: PublishRequest, number: LoopHandoff.Numbered?, handedOver: Bool) {
+        whenAcceptingPublishes { [self] writable in
+            defer { if handedOver { handoff.finished(size: request.body.readableBytes) } }
+            do {
+                try writable.get()
+                try send(request, number: number)
+            } catch {
+                logger.error("basic.publish failed when its turn came (no caller waits for it)", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Sends a publish whose turn came. One numbered by the handoff goes out as it is (unless
+    /// the channel closed since: the number was reported lost); one handed over before
+    /// numbering started is numbered now, behind what was numbered before it.
+    private func send(_ request: consuming PublishRequest, number: LoopHandoff.Numbered?) throws {
         guard let number else {
             _ = try publishOnLoop(request)
             return
@@ -277,15 +283,7 @@ extension SelectChannel {
             expect(number, wentOutAs: try handler.publish(request, channel: channelNumber, layout: layout))
         } else {
             // Behind what waits for the socket, numbered before it.
-            let box = LoopConfined(value: request)
-            whenAcceptingPublishes { [self] writable in
-                do {
-                    try writable.get()
-                    try sendHandedOver(box.value, number: number)
-                } catch {
-                    logger.error("basic.publish that waited for the socket failed", metadata: ["error": "\(error)"])
-                }
-            }
+            sendWhenAccepting(request, number: number, handedOver: false)
         }
         return number.number
     }
