@@ -9,6 +9,8 @@
 //   async-confirm      `publish` (confirm mode) with 1000 in flight from a task group
 //   async-confirm-stream  `basicPublish` in confirm mode from one task, 1000 unconfirmed at
 //                      most, the confirms read from `publisherConfirms()` by another
+//   async-confirm-stream-mandatory  the same with every message mandatory (routable: none
+//                      comes back; the channel keeps each for return matching until its ack)
 //   async-consume      a `Consumer` sequence over N queued messages, prefetch 1000, a multiple
 //                      ack every 100
 //   async-consume-ack  the same, each message acked on its own (`delivery.ack()`)
@@ -111,7 +113,7 @@ func asyncPublish(_ url: URLParameters, count: Int, confirm: Bool) async throws 
 /// One task publishes with `basicPublish` in confirm mode, keeping at most 1000 messages
 /// unconfirmed; another reads `publisherConfirms()` and lets it go on. Timed until the last
 /// message's confirm.
-func asyncConfirmStream(_ url: URLParameters, count: Int) async throws -> Measurement {
+func asyncConfirmStream(_ url: URLParameters, count: Int, mandatory: Bool) async throws -> Measurement {
     let connection = try await Connection.connect(url)
     let channel = try await connection.channel()
     let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
@@ -137,7 +139,7 @@ func asyncConfirmStream(_ url: URLParameters, count: Int) async throws -> Measur
                     guard let next = await credits.next() else { throw NackedInBenchmark() }
                     confirmed = next
                 }
-                try await channel.basicPublish(exchange: "", routingKey: queue, body: body)
+                try await channel.basicPublish(exchange: "", routingKey: queue, body: body, mandatory: mandatory)
             }
             try await group.waitForAll()
         }
@@ -284,7 +286,7 @@ func blockingConsume(_ url: URLParameters, count: Int) async throws -> Measureme
 
 // MARK: - Main
 
-let workloads = ["async-publish", "async-confirm", "async-confirm-stream", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "async-rpc-main-actor", "blocking-rpc", "blocking-publish", "blocking-consume"]
+let workloads = ["async-publish", "async-confirm", "async-confirm-stream", "async-confirm-stream-mandatory", "async-consume", "async-consume-ack", "async-consume-main-actor", "async-consume-on-loop", "async-rpc-main-actor", "blocking-rpc", "blocking-publish", "blocking-consume"]
 var count = 100_000
 var url = getenv("HARE_TEST_URL").map { String(cString: $0) } ?? "amqp://guest:guest@127.0.0.1:5672/"
 var selected: [String] = []
@@ -308,7 +310,8 @@ for workload in selected {
     switch workload {
     case "async-publish": result = try await asyncPublish(parameters, count: count, confirm: false)
     case "async-confirm": result = try await asyncPublish(parameters, count: count, confirm: true)
-    case "async-confirm-stream": result = try await asyncConfirmStream(parameters, count: count)
+    case "async-confirm-stream": result = try await asyncConfirmStream(parameters, count: count, mandatory: false)
+    case "async-confirm-stream-mandatory": result = try await asyncConfirmStream(parameters, count: count, mandatory: true)
     case "async-consume": result = try await asyncConsume(parameters, count: count, ackEach: false)
     case "async-consume-ack": result = try await asyncConsume(parameters, count: count, ackEach: true)
     case "async-consume-main-actor": result = try await asyncConsume(parameters, count: count, ackEach: false, at: .mainActor)

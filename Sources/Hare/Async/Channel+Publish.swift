@@ -18,9 +18,9 @@ extension Channel {
     /// could make encoding it fail) and handed to the loop, which publishes everything handed
     /// over in one turn; at most 1 MiB of bodies is handed over and not yet written before calls
     /// wait again. In confirm mode the message gets its sequence number as it is handed over:
-    /// the channel sends what was handed over in that order. A mandatory message in confirm mode
-    /// (its return is matched on the loop) waits for the loop to number it, as does a publish
-    /// while the connection recovers.
+    /// the channel sends what was handed over in that order, and a mandatory one is kept (as the
+    /// loop takes it) for `publish` to tell its basic.return from theirs. A publish while the
+    /// connection recovers waits for the loop.
     ///
     /// A publish handed over while the channel closes is dropped and logged, as one written just
     /// before the close would be lost; in confirm mode its sequence number gets no confirm (with

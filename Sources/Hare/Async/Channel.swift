@@ -46,6 +46,11 @@ public final class Channel: Sendable {
         select.addOnConfirmsLostCallback { _, lost in
             state.value.confirmsLost(lost)
         }
+        select.onHandedOverMandatory = { number, request in
+            state.value.mandatory.append(.init(
+                sequenceNumber: number, exchange: request.exchange, routingKey: request.routingKey, body: request.body
+            ))
+        }
     }
 
     /// The channel number.

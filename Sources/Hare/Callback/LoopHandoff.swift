@@ -130,17 +130,15 @@ final class LoopHandoff: Sendable {
     /// a close) runs after the take. Enqueued after the lock, the take could come after such a
     /// task of another thread, and one thread's messages could overtake each other.
     ///
-    /// In confirm mode it is numbered, or has to wait while numbers are not given out here;
-    /// `mayNumber` false makes it wait in confirm mode (a mandatory publish whose return the
-    /// channel matches on the loop).
-    func offer(_ request: PublishRequest, mayNumber: Bool = true, scheduleTake: () -> Void = {}) -> Offer {
+    /// In confirm mode it is numbered, or has to wait while numbers are not given out here.
+    func offer(_ request: PublishRequest, scheduleTake: () -> Void = {}) -> Offer {
         let size = request.body.readableBytes
         let pending = unwritten.load(ordering: .relaxed)
         guard pending + size <= Self.limit || pending == 0 else { return .mustWait }
         return state.withLock { state in
             var numbered: Numbered?
             if state.confirmMode {
-                guard mayNumber, let number = state.takeNumber() else { return .mustWait }
+                guard let number = state.takeNumber() else { return .mustWait }
                 numbered = number
             }
             unwritten.add(size, ordering: .relaxed)

@@ -98,9 +98,8 @@ extension SelectChannel {
     ///
     /// - Returns: the publish sequence number in confirm mode (what `PublisherConfirm` names),
     ///   nil otherwise, and nil when a publish in confirm mode off the loop cannot learn its
-    ///   number without waiting for the loop (a mandatory one, whose return the async face
-    ///   matches on the loop, or one while the channel does not number publishes yet: between
-    ///   a recovery and the channel's first publish after it).
+    ///   number without waiting for the loop (while the channel does not number publishes yet:
+    ///   between a recovery and the channel's first publish after it, for example).
     /// - Throws: `ChannelWrongStateError` when the channel is closed or closing,
     ///   `ConnectionRecoveringError` while the connection recovers (publish from `whenWritable`
     ///   to wait for it), `AMQPProtocolError` when a value cannot be encoded (a routing key over
@@ -186,16 +185,15 @@ extension SelectChannel {
 
     /// Hands `request` to the loop without waiting for it (`LoopHandoff`), when it may go
     /// that way: from outside the loop, on an open channel, with room under the handoff's limit,
-    /// and in confirm mode once the handoff numbers publishes (not a mandatory one there: its
-    /// return is matched on the loop). Throws at once what the loop would refuse: a value that
-    /// cannot be encoded. Returns `.mustWait` when the publish has to go the waiting way (a body
-    /// over the smallest limit of the connection's parameter sets included: the loop checks it
-    /// against the limit of the connection it opened); otherwise its sequence number in confirm
-    /// mode.
+    /// and in confirm mode once the handoff numbers publishes. Throws at once what the loop
+    /// would refuse: a value that cannot be encoded. Returns `.mustWait` when the publish has to
+    /// go the waiting way (a body over the smallest limit of the connection's parameter sets
+    /// included: the loop checks it against the limit of the connection it opened); otherwise
+    /// its sequence number in confirm mode.
     func handOver(_ request: PublishRequest) throws -> LoopHandoff.Offer {
         guard isOpen, !eventLoop.inEventLoop, request.body.readableBytes <= connection.smallestMaxBodySize else { return .mustWait }
         _ = try request.layout(frameMax: 0)
-        return handoff.offer(request, mayNumber: !request.mandatory, scheduleTake: scheduleTake)
+        return handoff.offer(request, scheduleTake: scheduleTake)
     }
 
     /// Enqueues the loop task that takes what was handed over (called by the handoff, under its
@@ -218,6 +216,9 @@ extension SelectChannel {
             case .acknowledge(let method):
                 acknowledgeOnLoop(method)
             case .publish(let request, let number):
+                if request.mandatory, let number, handoff.isCurrent(number) {
+                    onHandedOverMandatory?(number.number, request)
+                }
                 sendWhenAccepting(request, number: number, handedOver: true)
             }
         }
@@ -243,7 +244,10 @@ extension SelectChannel {
     /// numbering started is numbered now, behind what was numbered before it.
     private func send(_ request: consuming PublishRequest, number: LoopHandoff.Numbered?) throws {
         guard let number else {
-            _ = try publishOnLoop(request)
+            let mandatory = request.mandatory ? copy request : nil
+            if let sent = try publishOnLoop(request), let mandatory {
+                onHandedOverMandatory?(sent, mandatory)
+            }
             return
         }
         guard handoff.isCurrent(number) else {

@@ -41,6 +41,11 @@ public final class SelectChannel: @unchecked Sendable {
     var onFlowCallbacks: [(SelectChannel, Bool) -> Void] = []
     var ackNackCallback: ((SelectChannel, PublisherConfirm) -> Void)?
     var onConfirmsLostCallbacks: [(SelectChannel, [PublishConfirmLost]) -> Void] = []
+    /// Told of each mandatory publish handed over from another thread once it has its sequence
+    /// number, in number order and before anything the loop numbers after it: as the loop takes
+    /// it (numbered as it was handed over) or as it goes out (numbered then). The async face
+    /// keeps these to match basic.returns to its publishes. Loop only.
+    var onHandedOverMandatory: ((UInt64, PublishRequest) -> Void)?
     /// Where the tags of the channel that recovery reopens start.
     var continuation = TagOffsets()
     /// A transaction was open when the connection was lost: its uncommitted work is gone, so

@@ -90,6 +90,50 @@ extension Integration {
             }
         }
 
+        @Test("a mandatory basicPublish handed over in confirm mode keeps its place for return matching: its return is not taken for a later publish with the same content")
+        func handedOverMandatoryReturn() async throws {
+            try await withChannel { _, channel in
+                let queue = try await channel.queueDeclare(queue: "", exclusive: true).queue
+                try await channel.confirmSelect()
+                let returns = channel.returnedMessages()
+                let key = Names.unique("hare-test-bound-later")
+                // Unroutable now: nothing is bound to amq.direct with this key. Handed over from
+                // this task, numbered as it is.
+                let first = try await channel.basicPublish(exchange: "amq.direct", routingKey: key, body: "same", mandatory: true)
+                // One loop turn, after the one that takes the first publish (handed over before
+                // this task was enqueued): bind the key, then publish the same message, now
+                // routable, and wait for its confirm. The first one's return can only be read
+                // after this turn, when both publishes are kept for return matching.
+                let second = Locked<UInt64?>(nil)
+                try await awaitReply { (confirm: ReplyWaiter<Void>) in
+                    channel.eventLoop.execute {
+                        channel.select.queueBind(queue: queue, exchange: "amq.direct", routingKey: key)
+                        do {
+                            guard let number = try channel.publishOnLoop(
+                                exchange: "amq.direct", routingKey: key, body: ByteBuffer(string: "same"),
+                                properties: AMQP.BasicProperties(), mandatory: true
+                            ) else {
+                                throw ScenarioFailure("no sequence number in confirm mode")
+                            }
+                            second.withLock { $0 = number }
+                            // As `publish` waits: the ack resolves it, a return matched to it
+                            // makes it throw UnroutableError.
+                            channel.state.value.confirmWaiters[number] = confirm
+                        } catch {
+                            confirm.resolve(.failure(error))
+                        }
+                    }
+                }
+                #expect(first.map { $0 + 1 } == second.value)
+                let returned = try await withTimeout(10, "the first publish's return") {
+                    await returns.first { _ in true }
+                }
+                #expect(returned?.body == ByteBuffer(string: "same"))
+                #expect(try await channel.queuePurge(queue: queue).messageCount == 1)
+                #expect(channel.isOpen)
+            }
+        }
+
         @Test("publish in confirm mode: a refused message throws NackError; outside confirm mode publish refuses")
         func nack() async throws {
             try await withChannel { _, channel in
