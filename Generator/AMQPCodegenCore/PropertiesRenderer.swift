@@ -134,22 +134,10 @@ struct PropertiesRenderer {
             renderWireAccess(properties, wordCount: wordCount, into: &p)
             p.line()
             p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
-            let throwing = properties.contains { $0.type == .shortstr || $0.type == .table } ? " throws(AMQPProtocolError)" : ""
+            let throwing = sizeThrows(properties)
             p.block("public func encodedSize()\(throwing) -> Int {") { p in
                 renderStorageOrWire(into: &p, empty: "return \(2 * wordCount)", wire: "return bytes.readableBytes") { p in
-                    p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
-                    for property in properties where property.type != .bit {
-                        let name = SwiftNaming.rawLowerCamel(property.name)
-                        if let fixed = WireTypeCode.fixedSize(property.type) {
-                            p.line("if storage.\(name) != nil { size += \(fixed) }")
-                        } else if property.type == .shortstr {
-                            // Only the length is read, in place: binding the string would copy it.
-                            p.line("if let count = storage.\(name)?.utf8.count { size += try AMQPEncodedSize.shortString(utf8Count: count) }")
-                        } else {
-                            p.line("if let value = storage.\(name) { size += \(WireTypeCode.sizeExpression(property.type, "value")) }")
-                        }
-                    }
-                    p.line("return size")
+                    p.line("return \(throwing.isEmpty ? "" : "try ")storage.encodedSize()")
                 }
             }
             p.line()
@@ -157,25 +145,7 @@ struct PropertiesRenderer {
             p.block("public func encode(to writer: inout AMQPWriter) {") { p in
                 let emptyFlags = (0..<wordCount).map { "writer.writeShort(\($0 < wordCount - 1 ? "0x0001" : "0"))" }
                 renderStorageOrWire(into: &p, empty: emptyFlags.joined(separator: "; "), wire: "return writer.writeBytes(of: bytes)") { p in
-                    // One pass: the flag words are written last, into the room left for them, as
-                    // each property that is set is written (reading a stored optional twice, once to
-                    // test it and once to write it, costs a retain and a release each time).
-                    p.line("let flagsOffset = writer.skip(\(2 * wordCount))")
-                    for word in 0..<wordCount {
-                        p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
-                    }
-                    for (offset, property) in properties.enumerated() {
-                        let name = SwiftNaming.rawLowerCamel(property.name)
-                        let flag = "flags\(offset / 15) |= \(mask(offset))"
-                        if property.type == .bit {
-                            p.line("if storage.\(name) != nil { \(flag) }")
-                        } else {
-                            p.line("if let value = storage.\(name) { \(flag); \(WireTypeCode.writeStatement(property.type, "value")) }")
-                        }
-                    }
-                    for word in 0..<wordCount {
-                        p.line("writer.setShort(flags\(word), at: flagsOffset\(word == 0 ? "" : " + \(2 * word)"))")
-                    }
+                    p.line("storage.encode(to: &writer)")
                 }
             }
             p.line()
@@ -215,6 +185,8 @@ struct PropertiesRenderer {
                 p.line("@exclusivity(unchecked) var \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))?")
             }
             p.line()
+            renderStorageEncoding(properties, into: &p)
+            p.line()
             p.block("func copy() -> Storage {") { p in
                 p.line("let copy = Storage()")
                 for property in properties {
@@ -226,10 +198,62 @@ struct PropertiesRenderer {
         }
     }
 
+    /// The storage's own size and encode methods. The struct's call them on the storage it
+    /// holds: as the callee's `self` it is borrowed, where code inside the struct's `case` copied
+    /// it out of the enum (a retain and a release per encode). Properties are named through
+    /// `self.`, so that none can be shadowed by a local (`size`, `value`, `writer`).
+    private func renderStorageEncoding(_ properties: [SpecField], into p: inout CodePrinter) {
+        let wordCount = (properties.count + 14) / 15
+        p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
+        p.block("func encodedSize()\(sizeThrows(properties)) -> Int {") { p in
+            p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
+            for property in properties where property.type != .bit {
+                let name = SwiftNaming.rawLowerCamel(property.name)
+                if let fixed = WireTypeCode.fixedSize(property.type) {
+                    p.line("if self.\(name) != nil { size += \(fixed) }")
+                } else if property.type == .shortstr {
+                    // Only the length is read, in place: binding the string would copy it.
+                    p.line("if let count = self.\(name)?.utf8.count { size += try AMQPEncodedSize.shortString(utf8Count: count) }")
+                } else {
+                    p.line("if let value = self.\(name) { size += \(WireTypeCode.sizeExpression(property.type, "value")) }")
+                }
+            }
+            p.line("return size")
+        }
+        p.line()
+        p.line("/// Encodes the flag words and every property that is set into memory `encodedSize()` reserved.")
+        p.block("func encode(to writer: inout AMQPWriter) {") { p in
+            // One pass: the flag words are written last, into the room left for them, as each
+            // property that is set is written (reading a stored optional twice, once to test it
+            // and once to write it, costs a retain and a release each time).
+            p.line("let flagsOffset = writer.skip(\(2 * wordCount))")
+            for word in 0..<wordCount {
+                p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
+            }
+            for (offset, property) in properties.enumerated() {
+                let name = SwiftNaming.rawLowerCamel(property.name)
+                let flag = "flags\(offset / 15) |= \(mask(offset))"
+                if property.type == .bit {
+                    p.line("if self.\(name) != nil { \(flag) }")
+                } else {
+                    p.line("if let value = self.\(name) { \(flag); \(WireTypeCode.writeStatement(property.type, "value")) }")
+                }
+            }
+            for word in 0..<wordCount {
+                p.line("writer.setShort(flags\(word), at: flagsOffset\(word == 0 ? "" : " + \(2 * word)"))")
+            }
+        }
+    }
+
+    /// ` throws(AMQPProtocolError)` when computing the properties' size can fail (a short string
+    /// or a table among them), otherwise nothing.
+    private func sizeThrows(_ properties: [SpecField]) -> String {
+        properties.contains { $0.type == .shortstr || $0.type == .table } ? " throws(AMQPProtocolError)" : ""
+    }
+
     /// Runs `empty` when no property is set, `wire` (which returns) with the wire `bytes`, or
-    /// `body` with `storage` bound to the Swift values. `body` is written inside the `case`, so
-    /// `storage` is borrowed from the value, not copied out of it (a retain and a release on
-    /// every encode).
+    /// `body` with `storage` bound to the Swift values (`body` only calls a method of the
+    /// storage: see `renderStorageEncoding`).
     private func renderStorageOrWire(
         into printer: inout CodePrinter, empty: String, wire: String, _ body: (inout CodePrinter) -> Void
     ) {

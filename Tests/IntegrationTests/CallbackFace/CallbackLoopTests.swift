@@ -73,7 +73,7 @@ extension Integration {
             }
         }
 
-        @Test("confirm mode: basicPublish off the loop returns its number at once, mixed with publishes on the loop; each number is the message's place in the queue")
+        @Test("confirm mode: basicPublish off the loop returns its number at once, mandatory or not, mixed with publishes on the loop; each number is the message's place in the queue")
         func confirmNumbersOnAndOffTheLoop() async throws {
             try await CallbackFace.withChannel { connection, channel in
                 let raw = channel.channel
@@ -83,12 +83,13 @@ extension Integration {
                 try await channel.confirmSelect()
                 let numbers = Locked([String: UInt64]())
                 let perSide = 500
-                // Off the loop (a thread of its own) and on it (callbacks scheduled in between),
-                // at the same time.
+                // Off the loop (a thread of its own; every third message mandatory, numbered
+                // off the loop as the others) and on it (callbacks scheduled in between), at the
+                // same time.
                 let offLoop = Task.detached {
                     for index in 0..<perSide {
                         let id = "off:\(index)"
-                        let number = try raw.basicPublish(exchange: "", routingKey: queue, body: id)
+                        let number = try raw.basicPublish(exchange: "", routingKey: queue, body: id, mandatory: index % 3 == 0)
                         numbers.withLock { $0[id] = number ?? 0 }
                     }
                 }
