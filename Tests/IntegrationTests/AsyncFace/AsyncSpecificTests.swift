@@ -428,9 +428,10 @@ extension Integration {
                 try await channel.confirmSelect()
                 let confirms = channel.publisherConfirms()
                 let perTask = 400
-                // Task 0 waits for each confirm (`publish`); task 1 publishes mandatory messages
-                // (numbered on the loop); every 40th message of task 2 is 300 kB, past the handoff's
-                // bound (those wait for the socket); the others are handed over and numbered there.
+                // Task 0 waits for each confirm (`publish`, numbered on the loop); task 1 publishes
+                // mandatory messages (handed over, kept for return matching as the loop takes
+                // them); every 40th message of task 2 is 300 kB, past the handoff's bound (those
+                // wait for the socket); the others are handed over and numbered there.
                 let numbered = try await withTimeout(60, "6 publishing tasks") {
                     try await withThrowingTaskGroup(of: [String: UInt64].self) { group in
                         for task in 0..<6 {
