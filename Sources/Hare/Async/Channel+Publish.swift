@@ -158,7 +158,7 @@ extension Channel {
             exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory
         )
         if mandatory, let number {
-            state.value.mandatory.append(.init(sequenceNumber: number, exchange: exchange, routingKey: routingKey, body: body))
+            state.value.keepMandatory(number, exchange: exchange, routingKey: routingKey, body: body)
         }
         return number
     }

@@ -47,9 +47,7 @@ public final class Channel: Sendable {
             state.value.confirmsLost(lost)
         }
         select.onHandedOverMandatory = { number, request in
-            state.value.mandatory.append(.init(
-                sequenceNumber: number, exchange: request.exchange, routingKey: request.routingKey, body: request.body
-            ))
+            state.value.keepMandatory(number, exchange: request.exchange, routingKey: request.routingKey, body: request.body)
         }
     }
 

@@ -27,6 +27,12 @@ final class ChannelLoopState {
     /// Why the channel closed, once it has.
     var closeReason: (any Error)?
 
+    /// Keeps a mandatory publish that went out (or is about to) with sequence number `number`,
+    /// for `returned` to match its basic.return to. In number order.
+    func keepMandatory(_ number: UInt64, exchange: String, routingKey: String, body: ByteBuffer) {
+        mandatory.append(MandatoryPublish(sequenceNumber: number, exchange: exchange, routingKey: routingKey, body: body))
+    }
+
     /// A confirm: resolves the waiting publishes it covers.
     func confirmed(_ confirm: PublisherConfirm) {
         for tag in confirm.deliveryTags {

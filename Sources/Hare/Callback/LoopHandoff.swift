@@ -182,10 +182,13 @@ final class LoopHandoff: Sendable {
     /// channel in confirm mode and `next` the number its next publish gets there). Does nothing
     /// outside confirm mode or while numbering.
     func startNumbering(at next: UInt64) {
-        state.withLock { state in
-            state.start(at: next)
-            numbering.store(state.nextNumber != nil, ordering: .relaxed)
-        }
+        state.withLock { state in start(&state, at: next) }
+    }
+
+    /// `State.start(at:)`, keeping `numbering` in step. With the lock held.
+    private func start(_ state: inout State, at next: UInt64) {
+        state.start(at: next)
+        numbering.store(state.nextNumber != nil, ordering: .relaxed)
     }
 
     /// The sequence number of a publish the loop sends itself, with everything handed over
@@ -195,10 +198,7 @@ final class LoopHandoff: Sendable {
     /// Loop only.
     func numberOnLoop(startingAt next: UInt64?) -> (number: Numbered, before: [Item])? {
         state.withLock { state in
-            if let next {
-                state.start(at: next)
-                numbering.store(state.nextNumber != nil, ordering: .relaxed)
-            }
+            if let next { start(&state, at: next) }
             guard let number = state.takeNumber() else { return nil }
             return (number, state.takeQueued())
         }
