@@ -42,15 +42,56 @@ public struct AMQPFrameParser: Sendable {
     public func parseFrames(
         _ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache? = nil, _ body: (consuming AMQPFrame) -> Bool
     ) throws(AMQPProtocolError) {
+        try parseEach(&buffer, sharingStrings: strings) { (reader: inout AMQPReader) throws(AMQPProtocolError) -> Bool? in
+            guard let frame = try parse(&reader) else { return nil }
+            return body(frame)
+        }
+    }
+
+    /// Parses frames as `parseFrames(_:sharingStrings:_:)` does, except for a message the broker
+    /// delivers (basic.deliver) whose content header frame and body frame (one, or none for an
+    /// empty body) follow it whole, on its channel: that message goes to `deliveries` in one
+    /// call, its three frames decoded and consumed together, without building a frame for
+    /// each. Every other frame goes to `frames`, and so does a delivery frame by frame when its
+    /// content is not all here yet, is split over several body frames, or is not well formed.
+    /// Errors are thrown at the same frame, after the same frames were handed out, as
+    /// `parseFrames(_:sharingStrings:_:)` throws them.
+    ///
+    /// Neither closure may change `buffer`. Parsing stops when one returns false.
+    public func parseFrames(
+        _ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache? = nil,
+        deliveries: (
+            _ channel: UInt16, _ deliver: consuming AMQP.Basic.Deliver, _ properties: consuming AMQP.BasicProperties,
+            _ body: consuming ByteBuffer
+        ) -> Bool,
+        frames: (consuming AMQPFrame) -> Bool
+    ) throws(AMQPProtocolError) {
+        try parseEach(&buffer, sharingStrings: strings) { (reader: inout AMQPReader) throws(AMQPProtocolError) -> Bool? in
+            if Self.startsDelivery(reader) {
+                return try parseDelivery(&reader, deliveries: deliveries, frames: frames)
+            }
+            guard let frame = try parse(&reader) else { return nil }
+            return frames(frame)
+        }
+    }
+
+    /// Runs `next` over the readable bytes of `buffer` until it returns nil (nothing whole is
+    /// left) or false (its receiver wants no more), then consumes what it read up to its last
+    /// non-nil answer. An error is thrown after consuming what came before it.
+    @inline(__always)
+    private func parseEach(
+        _ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache?,
+        _ next: (inout AMQPReader) throws(AMQPProtocolError) -> Bool?
+    ) throws(AMQPProtocolError) {
         var consumed = 0
         var failure: AMQPProtocolError?
         buffer.withUnsafeReadableBytes { bytes in
             var reader = AMQPReader(bytes: bytes, source: buffer, offset: 0, end: bytes.count)
             reader.strings = strings
             do throws(AMQPProtocolError) {
-                while let frame = try parse(&reader) {
+                while let more = try next(&reader) {
                     consumed = reader.offset
-                    guard body(frame) else { return }
+                    guard more else { return }
                 }
             } catch {
                 failure = error
@@ -60,10 +101,90 @@ public struct AMQPFrameParser: Sendable {
         if let failure { throw failure }
     }
 
+    /// Whether the bytes at the reader start a method frame whose ids are basic.deliver's (the
+    /// ids may lie past the frame's payload, when it is shorter: parsing then fails as usual).
+    @inline(__always)
+    private static func startsDelivery(_ reader: borrowing AMQPReader) -> Bool {
+        guard reader.remaining >= 11, reader.bytes[reader.offset] == AMQPFrame.FrameType.method else { return false }
+        let ids = UInt32(bigEndian: reader.bytes.loadUnaligned(fromByteOffset: reader.offset + 7, as: UInt32.self))
+        return ids == UInt32(AMQP.Basic.classID) << 16 | UInt32(AMQP.Basic.Deliver.methodID)
+    }
+
+    /// Parses the basic.deliver method frame at the reader and, when its content follows whole
+    /// in one body frame at most, the content frames too: hands the message to `deliveries`, or
+    /// else the method frame alone to `frames`, leaving the reader after it. Returns what the
+    /// closure returned, or nil (consuming nothing) when the method frame is not all here.
+    @inline(__always)
+    private func parseDelivery(
+        _ reader: inout AMQPReader,
+        deliveries: (UInt16, consuming AMQP.Basic.Deliver, consuming AMQP.BasicProperties, consuming ByteBuffer) -> Bool,
+        frames: (consuming AMQPFrame) -> Bool
+    ) throws(AMQPProtocolError) -> Bool? {
+        guard let method = try enterFrame(&reader) else { return nil }
+        let deliver: AMQP.Basic.Deliver
+        do {
+            // Read as `AMQP.Method(from:)` reads them, so that a short payload fails alike.
+            _ = try reader.readShort()
+            _ = try reader.readShort()
+            deliver = try AMQP.Basic.Deliver(from: &reader)
+        } catch {
+            throw error.inFrame(type: method.type, channel: method.channel)
+        }
+        leaveFrame(&reader, method)
+        let channel = method.channel
+        let afterMethod = (offset: reader.offset, end: reader.end)
+        content: if channel != 0 {
+            // Any frame that is not this delivery's whole content (or not all here, or that
+            // fails) is left for the frame-by-frame path, which reports what is wrong with it.
+            guard reader.remaining >= 1, reader.bytes[reader.offset] == AMQPFrame.FrameType.header,
+                let headerFrame = try? enterFrame(&reader), headerFrame.channel == channel,
+                let header = try? decodeContentHeader(&reader)
+            else { break content }
+            leaveFrame(&reader, headerFrame)
+            guard header.bodySize > 0 else {
+                return deliveries(channel, deliver, header.properties, ByteBuffer())
+            }
+            guard reader.remaining >= 1, reader.bytes[reader.offset] == AMQPFrame.FrameType.body,
+                let bodyFrame = try? enterFrame(&reader), bodyFrame.channel == channel,
+                UInt64(reader.remaining) == header.bodySize,
+                let body = try? reader.readSlice(length: reader.remaining)
+            else { break content }
+            leaveFrame(&reader, bodyFrame)
+            return deliveries(channel, deliver, header.properties, body)
+        }
+        reader.offset = afterMethod.offset
+        reader.end = afterMethod.end
+        return frames(.method(channel: channel, .basicDeliver(deliver)))
+    }
+
     /// Parses one frame from `reader`; returns nil, leaving the reader where it was, when the
     /// frame is not all there yet.
     @inline(__always)
     func parse(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? {
+        guard let frame = try enterFrame(&reader) else { return nil }
+        let decoded: AMQPFrame
+        do {
+            decoded = try decodePayload(type: frame.type, channel: frame.channel, payload: &reader)
+        } catch {
+            throw error.inFrame(type: frame.type, channel: frame.channel)
+        }
+        leaveFrame(&reader, frame)
+        return decoded
+    }
+
+    /// A frame whose payload the reader is narrowed to (`enterFrame`).
+    struct EnteredFrame {
+        var type: UInt8
+        var channel: UInt16
+        /// The window to restore once the payload is read.
+        var savedEnd: Int
+    }
+
+    /// Reads a frame's header, checks its type and size and its end octet, and narrows the
+    /// reader to its payload; returns nil, leaving the reader where it was, when the frame is
+    /// not all there yet.
+    @inline(__always)
+    private func enterFrame(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> EnteredFrame? {
         let start = reader.offset
         guard reader.remaining >= 1 else { return nil }
         let type = try reader.readOctet()
@@ -92,20 +213,19 @@ public struct AMQPFrameParser: Sendable {
             reader.offset = start
             return nil
         }
-        let frameEnd = try reader.enterWindow(length: payloadSize)
+        let savedEnd = try reader.enterWindow(length: payloadSize)
         let end = try reader.peekOctet(at: reader.end)
         guard end == AMQPFrame.FrameType.end else {
             throw AMQPProtocolError(.invalidFrameEnd(end), frameType: type, channel: channel)
         }
-        let frame: AMQPFrame
-        do {
-            frame = try decodePayload(type: type, channel: channel, payload: &reader)
-        } catch {
-            throw error.inFrame(type: type, channel: channel)
-        }
-        reader.leaveWindow(frameEnd)
+        return EnteredFrame(type: type, channel: channel, savedEnd: savedEnd)
+    }
+
+    /// Moves past the rest of an entered frame's payload and its end octet.
+    @inline(__always)
+    private func leaveFrame(_ reader: inout AMQPReader, _ frame: EnteredFrame) {
+        reader.leaveWindow(frame.savedEnd)
         reader.offset += 1  // the end octet
-        return frame
     }
 
     /// A peer that does not speak our version answers with its own protocol header: throws

@@ -7,7 +7,8 @@ import NIOCore
 // then again over the input laid out as well-formed frames (FrameStream.framed).
 // Checked: the parser's contract on every call (see FrameStream.step); both limits agree until
 // the small one rejects a frame as too large; feeding the bytes in small chunks gives the same
-// frames and end; AMQPFrameDecoder in NIO's processor agrees with the parser.
+// frames and end; AMQPFrameDecoder in NIO's processor agrees with the parser; so does the parse
+// that hands out whole deliveries, with each delivery written out as its frames.
 
 func fuzzFrameParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = ByteBuffer(fuzzData: data, size: size)
@@ -28,6 +29,15 @@ func checkStream(_ input: ByteBuffer) {
     let chunkSize = max(1, size / 64)
     let incremental = FrameStream.parseIncrementally(input, parser: smallParser, chunkSize: chunkSize)
     fuzzCheck(incremental == small, "chunks of \(chunkSize) bytes parse differently: \(incremental) vs \(small); input \(input.fuzzHex)")
+
+    let whole = FrameStream.parseWithWholeDeliveries(input, parser: smallParser)
+    fuzzCheck(
+        FrameStream.withoutWeights(whole.result) == FrameStream.withoutWeights(small),
+        "the whole-delivery parse disagrees: \(whole.result) vs \(small); input \(input.fuzzHex)"
+    )
+    var plain = input
+    try? smallParser.parseFrames(&plain) { _ in true }
+    fuzzCheck(whole.left == plain.readableBytes, "the whole-delivery parse left \(whole.left) bytes, not \(plain.readableBytes); input \(input.fuzzHex)")
 
     let decoded = FrameStream.parseWithDecoder(input, maxFrameSize: smallParser.maxFrameSize)
     fuzzCheck(decoded == small, "AMQPFrameDecoder disagrees with the parser: \(decoded) vs \(small); input \(input.fuzzHex)")

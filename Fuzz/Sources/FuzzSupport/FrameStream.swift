@@ -94,6 +94,45 @@ public enum FrameStream {
         return FrameStreamResult(frames: frames, end: .needMore)
     }
 
+    /// The same bytes through `parseFrames(_:sharingStrings:deliveries:frames:)`, each whole
+    /// delivery written out as the frames it came in, and what it left unconsumed.
+    public static func parseWithWholeDeliveries(_ input: ByteBuffer, parser: AMQPFrameParser) -> (result: FrameStreamResult, left: Int) {
+        var buffer = input
+        var frames: [AMQPFrame] = []
+        var end = FrameStreamResult.End.needMore
+        do {
+            try parser.parseFrames(
+                &buffer,
+                deliveries: { channel, deliver, properties, body in
+                    let bodySize = body.readableBytes
+                    frames.append(.method(channel: channel, .basicDeliver(deliver)))
+                    frames.append(.header(channel: channel, AMQPContentHeader(bodySize: UInt64(bodySize), properties: properties)))
+                    if bodySize > 0 { frames.append(.body(channel: channel, body)) }
+                    return true
+                },
+                frames: { frame in
+                    frames.append(frame)
+                    return true
+                }
+            )
+        } catch {
+            end = .error(error)
+        }
+        return (FrameStreamResult(frames: frames, end: end), buffer.readableBytes)
+    }
+
+    /// `result` with every content header's weight 0: AMQP 0-9-1 leaves it unused, and a whole
+    /// delivery does not carry it.
+    public static func withoutWeights(_ result: FrameStreamResult) -> FrameStreamResult {
+        var result = result
+        result.frames = result.frames.map { frame in
+            guard case .header(let channel, var header) = frame else { return frame }
+            header.weight = 0
+            return .header(channel: channel, header)
+        }
+        return result
+    }
+
     /// The parser with a small limit must agree with the one with a large limit frame by frame,
     /// until it stops on a frame over its limit.
     public static func checkLimitsAgree(small: FrameStreamResult, large: FrameStreamResult, input: ByteBuffer) {

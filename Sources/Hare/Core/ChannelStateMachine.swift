@@ -248,7 +248,7 @@ struct ChannelStateMachine<Pending> {
     mutating func received(_ method: consuming AMQP.Method) -> Action {
         // A delivery, the frame most often received, is moved into the assembler as it is. (No
         // `where` clause on the case: it would make the match copy the payload first.)
-        guard (state == .open || state == .opening) && !content.isAssembling else { return receivedGeneral(method) }
+        guard takesWholeDeliveries else { return receivedGeneral(method) }
         switch consume method {
         case .basicDeliver(var deliver):
             deliver.deliveryTag &+= tagOffsets.delivery
@@ -257,6 +257,23 @@ struct ChannelStateMachine<Pending> {
         case let method:
             return receivedGeneral(method)
         }
+    }
+
+    /// Whether a delivery may come whole (`receivedDelivery`): the channel is open or opening
+    /// and no message is half received. Otherwise its frames go through `received` one by one.
+    var takesWholeDeliveries: Bool {
+        (state == .open || state == .opening) && !content.isAssembling
+    }
+
+    /// A delivery whose three frames (method, content header, body) came together: what
+    /// `received` would answer to the last of them, given one after the other. Only when
+    /// `takesWholeDeliveries`; `body` holds exactly the size the header announced.
+    mutating func receivedDelivery(
+        _ deliver: consuming AMQP.Basic.Deliver, properties: consuming AMQP.BasicProperties, body: consuming ByteBuffer
+    ) -> Action {
+        deliver.deliveryTag &+= tagOffsets.delivery
+        highestDeliveryTag = deliver.deliveryTag
+        return completed(ContentMessage(method: .deliver(consume deliver), properties: consume properties, body: consume body))
     }
 
     private mutating func receivedGeneral(_ method: AMQP.Method) -> Action {

@@ -26,7 +26,7 @@ extension AMQPConnectionHandler {
         case .fail(let completion, let error):
             completion(.failure(error))
         case .deliver(let message):
-            slot.delegate?.channel(number, didDeliver: message)
+            slot.delegate.channel(number, didDeliver: message)
         case .unexpectedDelivery(let message, let autoAck):
             guard case .deliver(let deliver) = message.method else { break }
             if autoAck == false {
@@ -39,17 +39,17 @@ extension AMQPConnectionHandler {
                 logger.warning("a delivery for unknown consumer '\(deliver.consumerTag)' on channel \(number) is dropped")
             }
         case .returned(let message):
-            slot.delegate?.channel(number, didReturn: message)
+            slot.delegate.channel(number, didReturn: message)
         case .confirm(let confirm):
-            slot.delegate?.channel(number, didConfirm: confirm)
+            slot.delegate.channel(number, didConfirm: confirm)
         case .consumerCancelledByBroker(let consumerTag, let sendCancelOk):
             if sendCancelOk {
                 write(method: .basicCancelOk(AMQP.Basic.CancelOk(consumerTag: consumerTag)), channel: number)
             }
-            slot.delegate?.channel(number, consumerCancelledByBroker: consumerTag)
+            slot.delegate.channel(number, consumerCancelledByBroker: consumerTag)
         case .flow(let active):
             write(method: .channelFlowOk(AMQP.Channel.FlowOk(active: active)), channel: number)
-            slot.delegate?.channel(number, flowActive: active)
+            slot.delegate.channel(number, flowActive: active)
         case .closing(let close, let failed, let error):
             write(method: .channelClose(close), channel: number)
             for completion in failed { completion(.failure(error)) }
@@ -59,7 +59,7 @@ extension AMQPConnectionHandler {
             }
             if channels[number] === slot { channels[number] = nil }
             for completion in failed { completion(.failure(error)) }
-            slot.delegate?.channel(
+            slot.delegate.channel(
                 number, didCloseWith: error, consumers: consumers, unconfirmed: unconfirmed, continuation: slot.machine.continuation
             )
             closeWaiter?(.success(.method(.channelCloseOk(AMQP.Channel.CloseOk()))))

@@ -241,11 +241,19 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         inbound = nil  // one owner while parsing, so slices and appends do not copy
         var routed = false
         do {
-            try parser.parseFrames(&buffer, sharingStrings: strings) { frame in
-                routed = true
-                route(frame)
-                return !hasEnded
-            }
+            try parser.parseFrames(
+                &buffer, sharingStrings: strings,
+                deliveries: { number, deliver, properties, body in
+                    routed = true
+                    routeDelivery(number, consume deliver, properties: consume properties, body: consume body)
+                    return !hasEnded
+                },
+                frames: { frame in
+                    routed = true
+                    route(frame)
+                    return !hasEnded
+                }
+            )
         } catch {
             perform(machine.decodingFailed(error))
             return false
@@ -322,11 +330,37 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
+    /// A delivery whose three frames came whole in one read: one step for the channel's
+    /// machine instead of three. When the channel cannot take it whole (closing, not open, a
+    /// message half received), its frames are routed one by one, as they came.
+    private func routeDelivery(
+        _ number: UInt16, _ deliver: consuming AMQP.Basic.Deliver, properties: consuming AMQP.BasicProperties,
+        body: consuming ByteBuffer
+    ) {
+        if awaitingCloseOk.isEmpty, let slot = routedSlot(number) ?? knownSlot(number), slot.machine.takesWholeDeliveries {
+            perform(slot.machine.receivedDelivery(consume deliver, properties: consume properties, body: consume body), on: number, slot: slot)
+            return
+        }
+        let bodySize = body.readableBytes
+        route(.method(channel: number, .basicDeliver(deliver)))
+        guard !hasEnded else { return }
+        route(.header(channel: number, AMQPContentHeader(bodySize: UInt64(bodySize), properties: properties)))
+        guard !hasEnded, bodySize > 0 else { return }
+        route(.body(channel: number, body))
+    }
+
     /// The channel the last frame went to, when this frame is for it too.
     @inline(__always)
     private func routedSlot(_ number: UInt16) -> ChannelSlot? {
         guard let lastRouted, lastRouted.number == number, machine.isOpen else { return nil }
         return lastRouted.slot
+    }
+
+    /// The open channel `number` of an open connection (remembered as the last routed), or nil.
+    private func knownSlot(_ number: UInt16) -> ChannelSlot? {
+        guard machine.isOpen, let slot = channels[number] else { return nil }
+        lastRouted = (number, slot)
+        return slot
     }
 
     /// The open channel `number` (remembered as the last routed), or nil after failing the

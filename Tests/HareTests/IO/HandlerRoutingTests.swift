@@ -22,13 +22,38 @@ struct HandlerRoutingTests {
         return number
     }
 
-    /// A whole delivery (method, header, body) on `channel`, as one read.
-    func deliver(_ broker: ScriptedBroker, channel: UInt16, tag: String, deliveryTag: UInt64, body: String) throws {
-        try broker.send(
+    /// A delivery's frames (method, header, body) on `channel`.
+    func deliveryFrames(channel: UInt16, tag: String, deliveryTag: UInt64, body: String) -> [AMQPFrame] {
+        [
             .method(channel: channel, .basicDeliver(AMQP.Basic.Deliver(consumerTag: tag, deliveryTag: deliveryTag, exchange: "", routingKey: "q"))),
             .header(channel: channel, AMQPContentHeader(bodySize: UInt64(body.utf8.count), properties: AMQP.BasicProperties())),
-            .body(channel: channel, ByteBuffer(string: body))
-        )
+            .body(channel: channel, ByteBuffer(string: body)),
+        ]
+    }
+
+    /// Sends `frames` to the handler as one read.
+    func sendRead(_ broker: ScriptedBroker, _ frames: [AMQPFrame]) throws {
+        var read = ByteBuffer()
+        for frame in frames { try read.writeAMQPFrame(frame) }
+        try broker.sendBytes(read)
+    }
+
+    /// A whole delivery (method, header, body) on `channel`, as one read.
+    func deliver(_ broker: ScriptedBroker, channel: UInt16, tag: String, deliveryTag: UInt64, body: String) throws {
+        try sendRead(broker, deliveryFrames(channel: channel, tag: tag, deliveryTag: deliveryTag, body: body))
+    }
+
+    struct NotAConnectionClose: Error {
+        var written: [String]
+    }
+
+    /// The connection.close the handler sent, which must be the first method it wrote.
+    func sentConnectionClose(_ broker: ScriptedBroker) throws -> AMQP.Connection.Close {
+        let methods = try broker.readMethods()
+        guard case .connectionClose(let close)? = methods.first?.method else {
+            throw NotAConnectionClose(written: methods.map(\.method.name))
+        }
+        return close
     }
 
     /// An open connection with a channel that consumed as `ctag-1`, got one delivery (so the
@@ -51,11 +76,7 @@ struct HandlerRoutingTests {
         try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 2, body: "late")
 
         #expect(delegate.deliveries.count == 1)
-        let methods = try broker.readMethods()
-        guard case .connectionClose(let close)? = methods.first?.method else {
-            Issue.record("expected connection.close, got \(methods.map(\.method.name))")
-            return
-        }
+        let close = try sentConnectionClose(broker)
         #expect(close.replyCode == 504)
         #expect(close.replyText.contains("channel \(number)"))
     }
@@ -104,16 +125,7 @@ struct HandlerRoutingTests {
         delegate.onDeliver = { [handler = broker.handler] _ in
             handler.afterRouting { ranAfter.append(delegate.deliveries.count) }
         }
-        func delivery(_ tag: UInt64) -> [AMQPFrame] {
-            [
-                .method(channel: number, .basicDeliver(AMQP.Basic.Deliver(consumerTag: "ctag-1", deliveryTag: tag, exchange: "", routingKey: "q"))),
-                .header(channel: number, AMQPContentHeader(bodySize: 1, properties: AMQP.BasicProperties())),
-                .body(channel: number, ByteBuffer(string: "\(tag)")),
-            ]
-        }
-        var read = ByteBuffer()
-        for frame in delivery(1) + delivery(2) + delivery(3) { try read.writeAMQPFrame(frame) }
-        try broker.sendBytes(read)
+        try sendRead(broker, (UInt64(1)...3).flatMap { deliveryFrames(channel: number, tag: "ctag-1", deliveryTag: $0, body: "\($0)") })
         #expect(ranAfter == [3, 3, 3])
 
         try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 4, body: "4")
@@ -133,5 +145,41 @@ struct HandlerRoutingTests {
         }
         try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 5, body: "5")
         #expect(order == ["outside a read", "first", "added by the first"])
+    }
+
+    @Test("a whole delivery while a message is half received closes the connection with 505, as its frames would")
+    func wholeDeliveryMidMessage() throws {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let delegate = RecordingChannelDelegate()
+        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        // A delivery's method frame alone, then a whole delivery in the next read.
+        try broker.send(.method(channel: number, .basicDeliver(AMQP.Basic.Deliver(consumerTag: "ctag-1", deliveryTag: 1, exchange: "", routingKey: "q"))))
+        try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 2, body: "second")
+
+        #expect(delegate.deliveries.isEmpty)
+        let close = try sentConnectionClose(broker)
+        #expect(close.replyCode == 505)
+        #expect(close.replyText.contains("middle of a message"))
+    }
+
+    @Test("whole deliveries to a channel the client is closing are dropped, and its close completes")
+    func wholeDeliveriesWhileClosing() throws {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let delegate = RecordingChannelDelegate()
+        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        var closed: Result<Void, any Error>?
+        broker.handler.closeChannel(number, replyCode: 200, replyText: "done") { closed = $0.map { _ in } }
+        #expect(try broker.readMethods().map(\.method.name) == ["channel.close"])
+
+        let late = (UInt64(1)...2).flatMap { deliveryFrames(channel: number, tag: "ctag-1", deliveryTag: $0, body: "late") }
+        try sendRead(broker, late + [.method(channel: number, .channelCloseOk(AMQP.Channel.CloseOk()))])
+
+        #expect(delegate.deliveries.isEmpty)
+        #expect(throws: Never.self) { try closed?.get() }
+        #expect(closed != nil)
+        #expect(delegate.closes.count == 1)
+        #expect(broker.handler.machine.isOpen)
     }
 }
