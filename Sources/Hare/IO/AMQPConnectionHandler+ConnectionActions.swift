@@ -59,6 +59,8 @@ extension AMQPConnectionHandler {
         heartbeatTask = nil
         blockedTimer?.cancel()
         blockedTimer = nil
+        coalescingTick?.cancel()
+        coalescingTick = nil
         closeTimer?.cancel()
         closeTimer = nil
         inbound = nil

@@ -61,6 +61,12 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var heartbeatTask: Scheduled<Void>?
     var blockedTimer: Scheduled<Void>?
     var closeTimer: Scheduled<Void>?
+    /// When to raise the socket's receive low watermark (see `ReceiveCoalescer`).
+    @exclusivity(unchecked) var receiveCoalescer: ReceiveCoalescer
+    /// How long a coalescing connection goes without a read before it lets go.
+    let receiveCoalescingDelay: TimeAmount
+    /// The coalescer's next tick, while it is engaged.
+    var coalescingTick: Scheduled<Void>?
     var updateSecretWaiters: [(Result<Void, any Error>) -> Void] = []
     @exclusivity(unchecked) var channels: [UInt16: ChannelSlot] = [:] {
         didSet { lastRouted = nil }
@@ -84,8 +90,14 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// out to compare it with nil would cost more than routing the frame.
     @exclusivity(unchecked) private(set) var hasEnded = false
 
-    init(configuration: ConnectionConfiguration, maxBodySize: Int, blockedConnectionTimeout: Double?, closeTimeout: Double, logger: Logger) {
+    /// Creates a handler; `receiveCoalescingBytes` 0 (the default) turns receive coalescing off.
+    init(
+        configuration: ConnectionConfiguration, maxBodySize: Int, blockedConnectionTimeout: Double?, closeTimeout: Double,
+        receiveCoalescingBytes: Int = 0, receiveCoalescingDelay: Double = TCPOptions.defaultReceiveCoalescingDelay, logger: Logger
+    ) {
         machine = ConnectionStateMachine(configuration: configuration)
+        receiveCoalescer = ReceiveCoalescer(bytes: receiveCoalescingBytes)
+        self.receiveCoalescingDelay = .clampedSeconds(receiveCoalescingDelay)
         parser = AMQPFrameParser(maxFrameSize: AMQPLimits.minimumFrameMax, maxBodySize: maxBodySize)
         self.blockedConnectionTimeout = blockedConnectionTimeout
         self.closeTimeout = closeTimeout
@@ -138,6 +150,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         guard !hasEnded else { return }
+        coalesceAfterRead(bytes.readableBytes)
         heartbeat.frameReceived()
         guard !decoding else {
             // A read while routing (a handler in front re-entering the pipeline): it is taken

@@ -155,6 +155,8 @@ final class ConnectionAttempt {
             maxBodySize: parameters.maxBodySize,
             blockedConnectionTimeout: parameters.blockedConnectionTimeout,
             closeTimeout: parameters.socketTimeout ?? 10,
+            receiveCoalescingBytes: (parameters.tcpOptions ?? TCPOptions()).receiveCoalescingBytes,
+            receiveCoalescingDelay: (parameters.tcpOptions ?? TCPOptions()).receiveCoalescingDelay,
             logger: logger
         )
     }

@@ -73,6 +73,14 @@ extension ConnectionParameters {
         if let userTimeout = options.userTimeout, userTimeout < 0 || userTimeout > limit {
             throw ParametersError(key: "tcp_options", reason: "TCP_USER_TIMEOUT must be from 0 to \(limit), got \(userTimeout)")
         }
+        if options.receiveCoalescingBytes < 0 || options.receiveCoalescingBytes > limit {
+            throw ParametersError(
+                key: "tcp_options", reason: "RECEIVE_COALESCING_BYTES must be from 0 to \(limit), got \(options.receiveCoalescingBytes)")
+        }
+        let delay = options.receiveCoalescingDelay
+        guard delay.isFinite, delay >= 0.0001, delay <= 1 else {
+            throw ParametersError(key: "tcp_options", reason: "RECEIVE_COALESCING_DELAY must be from 0.0001 to 1 second, got \(delay)")
+        }
     }
 
     private static func check(_ options: SSLOptions) throws(ParametersError) {

@@ -1,5 +1,5 @@
 /// Socket options for the TCP connection (Pika's `tcp_options`). Options left nil keep the
-/// system's settings.
+/// system's settings; receive coalescing is Hare's own.
 public struct TCPOptions: Sendable, Hashable {
     /// Turns TCP keep-alive (SO_KEEPALIVE) on or off; nil turns it on when any of `keepIdle`,
     /// `keepInterval` or `keepCount` is set, as Pika does (see `enablesKeepAlive`).
@@ -15,6 +15,19 @@ public struct TCPOptions: Sendable, Hashable {
     public var userTimeout: Int?
     /// Sends small writes at once (TCP_NODELAY); on by default.
     public var noDelay: Bool
+    /// Receive coalescing: while the broker sends faster than the connection wakes up to read
+    /// (one read brings at least an eighth of this), the connection asks the kernel to wake it
+    /// only once this many bytes have arrived (SO_RCVLOWAT, Linux), for fewer wake-ups and
+    /// less CPU per message. 0 turns it off. Round trips and slow streams never engage it.
+    public var receiveCoalescingBytes: Int
+    /// Seconds a coalescing connection goes without a read before it stops waiting for
+    /// `receiveCoalescingBytes`: the most a slowing stream's last bytes wait is about twice this.
+    public var receiveCoalescingDelay: Double
+
+    /// The default `receiveCoalescingBytes`: 32 KiB.
+    public static let defaultReceiveCoalescingBytes = 32 * 1024
+    /// The default `receiveCoalescingDelay`: half a millisecond.
+    public static let defaultReceiveCoalescingDelay = 0.0005
 
     /// Creates TCP options; by default only TCP_NODELAY is set.
     public init(
@@ -23,7 +36,9 @@ public struct TCPOptions: Sendable, Hashable {
         keepInterval: Int? = nil,
         keepCount: Int? = nil,
         userTimeout: Int? = nil,
-        noDelay: Bool = true
+        noDelay: Bool = true,
+        receiveCoalescingBytes: Int = TCPOptions.defaultReceiveCoalescingBytes,
+        receiveCoalescingDelay: Double = TCPOptions.defaultReceiveCoalescingDelay
     ) {
         self.keepAlive = keepAlive
         self.keepIdle = keepIdle
@@ -31,6 +46,8 @@ public struct TCPOptions: Sendable, Hashable {
         self.keepCount = keepCount
         self.userTimeout = userTimeout
         self.noDelay = noDelay
+        self.receiveCoalescingBytes = receiveCoalescingBytes
+        self.receiveCoalescingDelay = receiveCoalescingDelay
     }
 
     /// Whether SO_KEEPALIVE is to be turned on: `keepAlive` when set, otherwise whether a

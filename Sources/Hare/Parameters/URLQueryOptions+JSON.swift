@@ -73,7 +73,9 @@ extension URLQueryOptions {
     }
 
     /// `tcp_options`: null or a JSON object with the keys TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
-    /// TCP_USER_TIMEOUT (integers) and TCP_KEEPALIVE (a boolean, or 0 or 1).
+    /// TCP_USER_TIMEOUT (integers) and TCP_KEEPALIVE (a boolean, or 0 or 1), and Hare's
+    /// RECEIVE_COALESCING_BYTES (an integer; 0 turns receive coalescing off) and
+    /// RECEIVE_COALESCING_DELAY (seconds, a number).
     static func tcpOptions(_ value: String) throws(URLParametersError) -> TCPOptions? {
         let key = "tcp_options"
         let members: [JSONMember]
@@ -92,6 +94,8 @@ extension URLQueryOptions {
             case "TCP_KEEPINTVL": options.keepInterval = try integer(member, key: key)
             case "TCP_KEEPCNT": options.keepCount = try integer(member, key: key)
             case "TCP_USER_TIMEOUT": options.userTimeout = try integer(member, key: key)
+            case "RECEIVE_COALESCING_BYTES": options.receiveCoalescingBytes = try integer(member, key: key)
+            case "RECEIVE_COALESCING_DELAY": options.receiveCoalescingDelay = try seconds(member, key: key)
             case "TCP_KEEPALIVE":
                 switch member.value {
                 case .bool(let flag): options.keepAlive = flag
@@ -104,7 +108,7 @@ extension URLQueryOptions {
                 throw URLParametersError(
                     key: key,
                     reason: "unsupported key \(quoted(member.key)); supported: TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, "
-                        + "TCP_USER_TIMEOUT, TCP_KEEPALIVE")
+                        + "TCP_USER_TIMEOUT, TCP_KEEPALIVE, RECEIVE_COALESCING_BYTES, RECEIVE_COALESCING_DELAY")
             }
         }
         return options
@@ -131,6 +135,14 @@ extension URLQueryOptions {
             throw URLParametersError(key: key, reason: "\(quoted(member.key)) must be a boolean")
         }
         return flag
+    }
+
+    private static func seconds(_ member: JSONMember, key: String) throws(URLParametersError) -> Double {
+        switch member.value {
+        case .integer(let number): return Double(number)
+        case .double(let number): return number
+        default: throw URLParametersError(key: key, reason: "\(quoted(member.key)) must be a number of seconds")
+        }
     }
 
     private static func integer(_ member: JSONMember, key: String) throws(URLParametersError) -> Int {

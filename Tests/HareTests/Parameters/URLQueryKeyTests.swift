@@ -116,6 +116,9 @@ struct URLQueryKeyTests {
         #expect(try parameters(#"tcp_options={"TCP_KEEPALIVE":1}"#).tcpOptions == TCPOptions(keepAlive: true))
         #expect(try parameters("tcp_options={}").tcpOptions == TCPOptions())
         #expect(try parameters("tcp_options=null").tcpOptions == nil)
+        let coalescing = try #require(try parameters(#"tcp_options={"RECEIVE_COALESCING_BYTES":0,"RECEIVE_COALESCING_DELAY":0.002}"#).tcpOptions)
+        #expect(coalescing == TCPOptions(receiveCoalescingBytes: 0, receiveCoalescingDelay: 0.002))
+        #expect(try parameters(#"tcp_options={"RECEIVE_COALESCING_DELAY":1}"#).tcpOptions?.receiveCoalescingDelay == 1)
     }
 
     @Test func authMechanism() throws {
@@ -192,6 +195,10 @@ struct URLQueryKeyTests {
         (#"tcp_options={"TCP_USER_TIMEOUT":-1}"#, "tcp_options"),
         (#"tcp_options={"TCP_KEEPALIVE":2}"#, "tcp_options"),
         (#"tcp_options={"TCP_KEEPALIVE":null}"#, "tcp_options"),
+        (#"tcp_options={"RECEIVE_COALESCING_BYTES":-1}"#, "tcp_options"),
+        (#"tcp_options={"RECEIVE_COALESCING_BYTES":0.5}"#, "tcp_options"),
+        (#"tcp_options={"RECEIVE_COALESCING_DELAY":0}"#, "tcp_options"),
+        (#"tcp_options={"RECEIVE_COALESCING_DELAY":"1ms"}"#, "tcp_options"),
         ("auth_mechanism=CRAM-MD5", "auth_mechanism"),
         ("auth_mechanism=", "auth_mechanism"),
     ]
