@@ -59,8 +59,7 @@ extension AMQPConnectionHandler {
         heartbeatTask = nil
         blockedTimer?.cancel()
         blockedTimer = nil
-        coalescingTick?.cancel()
-        coalescingTick = nil
+        stopCoalescing()
         closeTimer?.cancel()
         closeTimer = nil
         inbound = nil

@@ -67,6 +67,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let receiveCoalescingDelay: TimeAmount
     /// The coalescer's next tick, while it is engaged.
     var coalescingTick: Scheduled<Void>?
+    /// Frames and whole deliveries routed from the read being taken (for the coalescer).
+    @exclusivity(unchecked) var messagesRouted = 0
     var updateSecretWaiters: [(Result<Void, any Error>) -> Void] = []
     @exclusivity(unchecked) var channels: [UInt16: ChannelSlot] = [:] {
         didSet { lastRouted = nil }
@@ -96,7 +98,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         receiveCoalescingBytes: Int = 0, receiveCoalescingDelay: Double = TCPOptions.defaultReceiveCoalescingDelay, logger: Logger
     ) {
         machine = ConnectionStateMachine(configuration: configuration)
-        receiveCoalescer = ReceiveCoalescer(bytes: receiveCoalescingBytes)
+        receiveCoalescer = ReceiveCoalescer(bytes: Self.systemSupportsReceiveCoalescing ? receiveCoalescingBytes : 0)
         self.receiveCoalescingDelay = .clampedSeconds(receiveCoalescingDelay)
         parser = AMQPFrameParser(maxFrameSize: AMQPLimits.minimumFrameMax, maxBodySize: maxBodySize)
         self.blockedConnectionTimeout = blockedConnectionTimeout
@@ -120,6 +122,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        stopCoalescing()
         self.context = nil
     }
 
@@ -150,7 +153,6 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         guard !hasEnded else { return }
-        coalesceAfterRead(bytes.readableBytes)
         heartbeat.frameReceived()
         guard !decoding else {
             // A read while routing (a handler in front re-entering the pipeline): it is taken
@@ -159,9 +161,11 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         decoding = true
+        messagesRouted = 0
         defer {
             runAfterRoutingActions()
             decoding = false
+            coalesceAfterRead(bytes.readableBytes, messages: messagesRouted)
         }
         let allocator = context.channel.allocator
         var next: ByteBuffer? = bytes
@@ -258,11 +262,13 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 &buffer, sharingStrings: strings,
                 deliveries: { number, deliver, properties, body in
                     routed = true
+                    messagesRouted &+= 1
                     routeDelivery(number, consume deliver, properties: consume properties, body: consume body)
                     return !hasEnded
                 },
                 frames: { frame in
                     routed = true
+                    messagesRouted &+= 1
                     route(frame)
                     return !hasEnded
                 }

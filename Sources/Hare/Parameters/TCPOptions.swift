@@ -15,13 +15,15 @@ public struct TCPOptions: Sendable, Hashable {
     public var userTimeout: Int?
     /// Sends small writes at once (TCP_NODELAY); on by default.
     public var noDelay: Bool
-    /// Receive coalescing: while the broker sends faster than the connection wakes up to read
-    /// (one read brings at least an eighth of this), the connection asks the kernel to wake it
-    /// only once this many bytes have arrived (SO_RCVLOWAT, Linux), for fewer wake-ups and
-    /// less CPU per message. 0 turns it off. Round trips and slow streams never engage it.
+    /// Receive coalescing (Linux 4.18 or later): while the broker sends a stream of messages
+    /// faster than the connection wakes up to read them (one read brings at least an eighth of
+    /// this, in 16 frames or more), the connection asks the kernel (SO_RCVLOWAT) to wake it only
+    /// once half as much as that read has arrived, at most this many bytes, for fewer wake-ups
+    /// and less CPU per message. 0 turns it off. Round trips, trickles of messages and large
+    /// messages one at a time never engage it.
     public var receiveCoalescingBytes: Int
-    /// Seconds a coalescing connection goes without a read before it stops waiting for
-    /// `receiveCoalescingBytes`: the most a slowing stream's last bytes wait is about twice this.
+    /// Seconds a coalescing connection goes without a read before it lets go of the raised
+    /// watermark: the most a slowing stream's last bytes wait is about twice this.
     public var receiveCoalescingDelay: Double
 
     /// The default `receiveCoalescingBytes`: 32 KiB.

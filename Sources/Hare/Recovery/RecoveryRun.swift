@@ -11,8 +11,7 @@ final class RecoveryRun {
     let connection: SelectConnection
     let handler: AMQPConnectionHandler
     let progress: RecoveryProgress
-    /// The channel the topology is redeclared on, and its delegate (kept alive here: the
-    /// handler holds delegates weakly).
+    /// The channel the topology is redeclared on, and its delegate.
     private var scratch: (number: UInt16, delegate: ScratchChannel)?
 
     init(connection: SelectConnection, handler: AMQPConnectionHandler, progress: RecoveryProgress) {
