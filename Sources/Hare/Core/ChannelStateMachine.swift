@@ -251,8 +251,7 @@ struct ChannelStateMachine<Pending> {
         guard takesWholeDeliveries else { return receivedGeneral(method) }
         switch consume method {
         case .basicDeliver(var deliver):
-            deliver.deliveryTag &+= tagOffsets.delivery
-            highestDeliveryTag = deliver.deliveryTag
+            deliver.deliveryTag = numberedDelivery(deliver.deliveryTag)
             return startContent(.deliver(consume deliver))
         case let method:
             return receivedGeneral(method)
@@ -271,9 +270,15 @@ struct ChannelStateMachine<Pending> {
     mutating func receivedDelivery(
         _ deliver: consuming AMQP.Basic.Deliver, properties: consuming AMQP.BasicProperties, body: consuming ByteBuffer
     ) -> Action {
-        deliver.deliveryTag &+= tagOffsets.delivery
-        highestDeliveryTag = deliver.deliveryTag
+        deliver.deliveryTag = numberedDelivery(deliver.deliveryTag)
         return completed(ContentMessage(method: .deliver(consume deliver), properties: consume properties, body: consume body))
+    }
+
+    /// The broker's delivery tag in the application's numbering (after the channels this one
+    /// continues), remembered as the highest so far.
+    private mutating func numberedDelivery(_ tag: UInt64) -> UInt64 {
+        highestDeliveryTag = tag &+ tagOffsets.delivery
+        return highestDeliveryTag
     }
 
     private mutating func receivedGeneral(_ method: AMQP.Method) -> Action {
@@ -297,8 +302,7 @@ struct ChannelStateMachine<Pending> {
             opening = nil
             return .succeed(pending, .method(.channelOpenOk(openOk)))
         case .basicDeliver(var deliver):
-            deliver.deliveryTag &+= tagOffsets.delivery
-            highestDeliveryTag = deliver.deliveryTag
+            deliver.deliveryTag = numberedDelivery(deliver.deliveryTag)
             return startContent(.deliver(deliver))
         case .basicReturn(let returned):
             return startContent(.returned(returned))
@@ -306,8 +310,7 @@ struct ChannelStateMachine<Pending> {
             guard let inFlight, case .basicGet = inFlight.method else {
                 return unexpected(method)
             }
-            getOk.deliveryTag &+= tagOffsets.delivery
-            highestDeliveryTag = getOk.deliveryTag
+            getOk.deliveryTag = numberedDelivery(getOk.deliveryTag)
             return startContent(.getOk(getOk))
         case .basicAck(let ack) where confirmMode:
             return confirmed(ack: true, deliveryTag: ack.deliveryTag, multiple: ack.multiple)

@@ -385,6 +385,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// The open channel `number` (remembered as the last routed), or nil after failing the
     /// connection for a frame (`frame` names it) on a channel that is not open.
     private func openSlot(_ number: UInt16, frame: @autoclosure () -> String) -> ChannelSlot? {
+        if let slot = knownSlot(number) { return slot }
         guard machine.isOpen else {
             if case .closing = machine.state { return nil }
             perform(machine.protocolViolation(
@@ -393,14 +394,10 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             ))
             return nil
         }
-        guard let slot = channels[number] else {
-            perform(machine.protocolViolation(
-                code: AMQP.ReplyCode.channelError.rawValue,
-                reason: "a \(frame()) frame on channel \(number), which is not open"
-            ))
-            return nil
-        }
-        lastRouted = (number, slot)
-        return slot
+        perform(machine.protocolViolation(
+            code: AMQP.ReplyCode.channelError.rawValue,
+            reason: "a \(frame()) frame on channel \(number), which is not open"
+        ))
+        return nil
     }
 }

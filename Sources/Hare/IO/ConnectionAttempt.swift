@@ -150,13 +150,14 @@ final class ConnectionAttempt {
         )
         var logger = logger
         logger[metadataKey: "amqp.host"] = "\(parameters.host):\(parameters.port)"
+        let tcpOptions = parameters.tcpOptions ?? TCPOptions()
         return AMQPConnectionHandler(
             configuration: configuration,
             maxBodySize: parameters.maxBodySize,
             blockedConnectionTimeout: parameters.blockedConnectionTimeout,
             closeTimeout: parameters.socketTimeout ?? 10,
-            receiveCoalescingBytes: (parameters.tcpOptions ?? TCPOptions()).receiveCoalescingBytes,
-            receiveCoalescingDelay: (parameters.tcpOptions ?? TCPOptions()).receiveCoalescingDelay,
+            receiveCoalescingBytes: tcpOptions.receiveCoalescingBytes,
+            receiveCoalescingDelay: tcpOptions.receiveCoalescingDelay,
             logger: logger
         )
     }
