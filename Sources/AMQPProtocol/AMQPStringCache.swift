@@ -24,8 +24,10 @@ public final class AMQPStringCache {
         entries.reserveCapacity(self.capacity)
     }
 
-    /// The remembered string with exactly these UTF-8 bytes (moved to the front, so the string
-    /// seen on every delivery is never the one forgotten); nil when there is none.
+    /// The remembered string with exactly these UTF-8 bytes; nil when there is none. One found
+    /// in the older half is moved to the front, so a string seen on every delivery is never the
+    /// one forgotten; the newer half stays in place, so the few strings every delivery carries
+    /// (a consumer tag, a routing key) do not trade places on every lookup.
     @usableFromInline
     func string(matching utf8: UnsafeRawBufferPointer) -> String? {
         for index in entries.indices {
@@ -34,7 +36,7 @@ public final class AMQPStringCache {
                 bytes.count == utf8.count && memcmp(bytes.baseAddress!, utf8.baseAddress!, utf8.count) == 0
             }
             if equal {
-                if index != 0 { entries.swapAt(0, index) }
+                if index >= (capacity + 1) / 2 { entries.swapAt(0, index) }
                 return candidate
             }
         }

@@ -69,21 +69,23 @@ struct StringCacheTests {
         return string.withUTF8 { $0.baseAddress }
     }
 
-    @Test("the string hit on every delivery is never the one forgotten")
-    func hitsStayRemembered() throws {
+    @Test("the string hit on every delivery is never the one forgotten", arguments: [2, 3, 4, 8])
+    func hitsStayRemembered(capacity: Int) throws {
         let parser = AMQPFrameParser(maxFrameSize: 4096)
-        let cache = AMQPStringCache(capacity: 2)
+        let cache = AMQPStringCache(capacity: capacity)
         func decode(_ tag: String) throws -> String {
             var frame = try Self.deliverFrame(consumerTag: tag, routingKey: "k")
             return try #require(Self.decodedTag(try parser.parse(&frame, sharingStrings: cache)))
         }
         let first = try decode(Self.tag)
-        _ = try decode("amq.ctag-another-one-0001")
-        _ = try decode(Self.tag)
-        _ = try decode("amq.ctag-another-one-0002")
-        let last = try decode(Self.tag)
-        #expect(last == Self.tag)
-        #expect(Self.storage(first) == Self.storage(last))
+        for other in 0..<(3 * capacity) {
+            _ = try decode("amq.ctag-another-one-\(1000 + other)")
+            #expect(Self.storage(try decode(Self.tag)) == Self.storage(first))
+        }
+        // A string not hit since is forgotten once `capacity` others came after it.
+        let old = try decode("amq.ctag-another-one-1000")
+        for other in 0..<capacity { _ = try decode("amq.ctag-yet-another-\(1000 + other)") }
+        #expect(Self.storage(try decode("amq.ctag-another-one-1000")) != Self.storage(old))
     }
 
     @Test("property strings (message ids) are not remembered: they are new on every message")

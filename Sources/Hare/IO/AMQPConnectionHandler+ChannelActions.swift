@@ -29,15 +29,7 @@ extension AMQPConnectionHandler {
             slot.delegate.channel(number, didDeliver: message)
         case .unexpectedDelivery(let message, let autoAck):
             guard case .deliver(let deliver) = message.method else { break }
-            if autoAck == false {
-                // Its consumer was cancelled while the message was on its way: requeue it for
-                // another consumer rather than leave it unacknowledged.
-                logger.debug("requeueing a delivery for cancelled consumer '\(deliver.consumerTag)' on channel \(number)")
-                let reject = AMQP.Method.basicReject(AMQP.Basic.Reject(deliveryTag: deliver.deliveryTag, requeue: true))
-                if case .success(let wire?) = slot.machine.acknowledge(reject) { write(method: wire, channel: number) }
-            } else if autoAck == nil {
-                logger.warning("a delivery for unknown consumer '\(deliver.consumerTag)' on channel \(number) is dropped")
-            }
+            dropDelivery(deliver, autoAck: autoAck, on: number, slot: slot)
         case .returned(let message):
             slot.delegate.channel(number, didReturn: message)
         case .confirm(let confirm):
@@ -66,6 +58,19 @@ extension AMQPConnectionHandler {
         case .connectionError(let code, let reason):
             logger.error("protocol violation on channel \(number): \(reason)")
             perform(machine.protocolViolation(code: code, reason: reason))
+        }
+    }
+
+    /// A delivery no consumer takes. One for a consumer cancelled without waiting, which
+    /// acked manually (`autoAck` false), is requeued for another consumer rather than left
+    /// unacknowledged; one for a consumer never known (`autoAck` nil) is dropped with a warning.
+    func dropDelivery(_ deliver: borrowing AMQP.Basic.Deliver, autoAck: Bool?, on number: UInt16, slot: ChannelSlot) {
+        if autoAck == false {
+            logger.debug("requeueing a delivery for cancelled consumer '\(deliver.consumerTag)' on channel \(number)")
+            let reject = AMQP.Method.basicReject(AMQP.Basic.Reject(deliveryTag: deliver.deliveryTag, requeue: true))
+            if case .success(let wire?) = slot.machine.acknowledge(reject) { write(method: wire, channel: number) }
+        } else if autoAck == nil {
+            logger.warning("a delivery for unknown consumer '\(deliver.consumerTag)' on channel \(number) is dropped")
         }
     }
 

@@ -357,7 +357,13 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         body: consuming ByteBuffer
     ) {
         if awaitingCloseOk.isEmpty, let slot = routedSlot(number) ?? knownSlot(number), slot.machine.takesWholeDeliveries {
-            perform(slot.machine.receivedDelivery(consume deliver, properties: consume properties, body: consume body), on: number, slot: slot)
+            switch slot.machine.receivedDelivery(&deliver) {
+            case .consumer:
+                let message = ContentMessage(method: .deliver(consume deliver), properties: consume properties, body: consume body)
+                slot.delegate.channel(number, didDeliver: message)
+            case .noConsumer(let autoAck):
+                dropDelivery(deliver, autoAck: autoAck, on: number, slot: slot)
+            }
             return
         }
         let bodySize = body.readableBytes

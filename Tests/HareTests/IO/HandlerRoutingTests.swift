@@ -22,6 +22,14 @@ struct HandlerRoutingTests {
         return number
     }
 
+    /// An open connection with a channel consuming as `ctag-1`.
+    func consumingChannel() throws -> (ScriptedBroker, RecordingChannelDelegate, UInt16) {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let delegate = RecordingChannelDelegate()
+        return (broker, delegate, try openConsuming(broker, delegate: delegate, tag: "ctag-1"))
+    }
+
     /// A delivery's frames (method, header, body) on `channel`.
     func deliveryFrames(channel: UInt16, tag: String, deliveryTag: UInt64, body: String) -> [AMQPFrame] {
         [
@@ -59,10 +67,7 @@ struct HandlerRoutingTests {
     /// An open connection with a channel that consumed as `ctag-1`, got one delivery (so the
     /// handler remembers it as the last routed) and was then closed by the broker.
     func channelClosedAfterADelivery() throws -> (ScriptedBroker, RecordingChannelDelegate, UInt16) {
-        let broker = ScriptedBroker()
-        try broker.open()
-        let delegate = RecordingChannelDelegate()
-        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        let (broker, delegate, number) = try consumingChannel()
         try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 1, body: "to the first")
         try #require(delegate.deliveries.count == 1)
         try broker.send(.channelClose(AMQP.Channel.Close(replyCode: 406, replyText: "PRECONDITION_FAILED")), channel: number)
@@ -117,10 +122,7 @@ struct HandlerRoutingTests {
 
     @Test("afterRouting runs once the whole read is routed, at once outside a read, and runs what it adds")
     func afterRoutingWaitsForTheRead() throws {
-        let broker = ScriptedBroker()
-        try broker.open()
-        let delegate = RecordingChannelDelegate()
-        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        let (broker, delegate, number) = try consumingChannel()
         var ranAfter: [Int] = []
         delegate.onDeliver = { [handler = broker.handler] _ in
             handler.afterRouting { ranAfter.append(delegate.deliveries.count) }
@@ -149,10 +151,7 @@ struct HandlerRoutingTests {
 
     @Test("a whole delivery while a message is half received closes the connection with 505, as its frames would")
     func wholeDeliveryMidMessage() throws {
-        let broker = ScriptedBroker()
-        try broker.open()
-        let delegate = RecordingChannelDelegate()
-        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        let (broker, delegate, number) = try consumingChannel()
         // A delivery's method frame alone, then a whole delivery in the next read.
         try broker.send(.method(channel: number, .basicDeliver(AMQP.Basic.Deliver(consumerTag: "ctag-1", deliveryTag: 1, exchange: "", routingKey: "q"))))
         try deliver(broker, channel: number, tag: "ctag-1", deliveryTag: 2, body: "second")
@@ -165,10 +164,7 @@ struct HandlerRoutingTests {
 
     @Test("whole deliveries to a channel the client is closing are dropped, and its close completes")
     func wholeDeliveriesWhileClosing() throws {
-        let broker = ScriptedBroker()
-        try broker.open()
-        let delegate = RecordingChannelDelegate()
-        let number = try openConsuming(broker, delegate: delegate, tag: "ctag-1")
+        let (broker, delegate, number) = try consumingChannel()
         var closed: Result<Void, any Error>?
         broker.handler.closeChannel(number, replyCode: 200, replyText: "done") { closed = $0.map { _ in } }
         #expect(try broker.readMethods().map(\.method.name) == ["channel.close"])
@@ -180,6 +176,27 @@ struct HandlerRoutingTests {
         #expect(throws: Never.self) { try closed?.get() }
         #expect(closed != nil)
         #expect(delegate.closes.count == 1)
+        #expect(broker.handler.machine.isOpen)
+    }
+
+    @Test("a whole delivery for a consumer cancelled without waiting is requeued; one for a consumer never known is dropped")
+    func wholeDeliveriesWithoutConsumer() throws {
+        let (broker, delegate, number) = try consumingChannel()
+        try broker.handler.send(.basicCancel(AMQP.Basic.Cancel(consumerTag: "ctag-1", noWait: true)), channel: number)
+        #expect(try broker.readMethods().map(\.method.name) == ["basic.cancel"])
+
+        try sendRead(broker, deliveryFrames(channel: number, tag: "ctag-1", deliveryTag: 7, body: "late"))
+        let written = try broker.readMethods()
+        guard case .basicReject(let reject)? = written.first?.method, written.count == 1 else {
+            Issue.record("expected one basic.reject, got \(written.map(\.method.name))")
+            return
+        }
+        #expect(reject.deliveryTag == 7)
+        #expect(reject.requeue)
+
+        try sendRead(broker, deliveryFrames(channel: number, tag: "nobody", deliveryTag: 8, body: "stray"))
+        #expect(try broker.readMethods().isEmpty)
+        #expect(delegate.deliveries.isEmpty)
         #expect(broker.handler.machine.isOpen)
     }
 }
