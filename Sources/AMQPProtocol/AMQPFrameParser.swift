@@ -26,7 +26,7 @@ public struct AMQPFrameParser: Sendable {
     /// queue names) that `strings` remembers are handed out from it instead of allocated again.
     public func parse(_ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache?) throws(AMQPProtocolError) -> AMQPFrame? {
         try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? in
-            reader.strings = strings
+            reader.strings = strings.map(Unmanaged.passUnretained)
             return try parse(&reader)
         }
     }
@@ -87,7 +87,7 @@ public struct AMQPFrameParser: Sendable {
         var failure: AMQPProtocolError?
         buffer.withUnsafeReadableBytes { bytes in
             var reader = AMQPReader(bytes: bytes, source: buffer, offset: 0, end: bytes.count)
-            reader.strings = strings
+            reader.strings = strings.map(Unmanaged.passUnretained)
             do throws(AMQPProtocolError) {
                 while let more = try next(&reader) {
                     consumed = reader.offset
@@ -138,19 +138,19 @@ public struct AMQPFrameParser: Sendable {
             // fails) is left for the frame-by-frame path, which reports what is wrong with it.
             guard reader.remaining >= 1, reader.bytes[reader.offset] == AMQPFrame.FrameType.header,
                 let headerFrame = try? enterFrame(&reader), headerFrame.channel == channel,
-                let header = try? decodeContentHeader(&reader)
+                let (_, _, bodySize, properties) = try? decodeContentHeaderFields(&reader)
             else { break content }
             leaveFrame(&reader, headerFrame)
-            guard header.bodySize > 0 else {
-                return deliveries(channel, deliver, header.properties, ByteBuffer())
+            guard bodySize > 0 else {
+                return deliveries(channel, deliver, properties, ByteBuffer())
             }
             guard reader.remaining >= 1, reader.bytes[reader.offset] == AMQPFrame.FrameType.body,
                 let bodyFrame = try? enterFrame(&reader), bodyFrame.channel == channel,
-                UInt64(reader.remaining) == header.bodySize,
+                UInt64(reader.remaining) == bodySize,
                 let body = try? reader.readSlice(length: reader.remaining)
             else { break content }
             leaveFrame(&reader, bodyFrame)
-            return deliveries(channel, deliver, header.properties, body)
+            return deliveries(channel, deliver, properties, body)
         }
         reader.offset = afterMethod.offset
         reader.end = afterMethod.end
@@ -263,6 +263,17 @@ public struct AMQPFrameParser: Sendable {
 
     @inline(__always)
     private func decodeContentHeader(_ payload: inout AMQPReader) throws(AMQPProtocolError) -> AMQPContentHeader {
+        let (classID, weight, bodySize, properties) = try decodeContentHeaderFields(&payload)
+        return AMQPContentHeader(classID: classID, weight: weight, bodySize: bodySize, properties: properties)
+    }
+
+    /// A content header's fields, as `decodeContentHeader` checks them: apart, so that a whole
+    /// delivery moves its properties on without copying them out of an `AMQPContentHeader`
+    /// (a retain and a release).
+    @inline(__always)
+    private func decodeContentHeaderFields(
+        _ payload: inout AMQPReader
+    ) throws(AMQPProtocolError) -> (classID: UInt16, weight: UInt16, bodySize: UInt64, properties: AMQP.BasicProperties) {
         let classID = try payload.readShort()
         let weight = try payload.readShort()
         let bodySize = try payload.readLongLong()
@@ -272,7 +283,6 @@ public struct AMQPFrameParser: Sendable {
         guard classID == AMQP.BasicProperties.classID else {
             throw AMQPProtocolError(.unknownContentClass(classID: classID))
         }
-        let properties = try AMQP.BasicProperties(from: &payload)
-        return AMQPContentHeader(classID: classID, weight: weight, bodySize: bodySize, properties: properties)
+        return (classID, weight, bodySize, try AMQP.BasicProperties(from: &payload))
     }
 }

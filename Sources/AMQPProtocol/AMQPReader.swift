@@ -27,7 +27,9 @@ public struct AMQPReader: ~Copyable {
     /// Where long short-strings are looked up before one is allocated (nil: always allocate).
     /// Not retained: whoever sets it holds the cache for longer than the reader lives (a reader
     /// lives only inside one parse call).
-    @usableFromInline unowned(unsafe) var strings: AMQPStringCache?
+    /// Held unmanaged, and used through `_withUnsafeGuaranteedRef`, so a lookup neither retains
+    /// nor releases it.
+    @usableFromInline var strings: Unmanaged<AMQPStringCache>?
 
     @inlinable
     init(bytes: UnsafeRawBufferPointer, source: ByteBuffer, offset: Int, end: Int) {
@@ -119,15 +121,15 @@ public struct AMQPReader: ~Copyable {
     /// Reads `length` bytes of valid UTF-8, handing out the cache's string for them when it has
     /// one and remembering the new one otherwise.
     @usableFromInline
-    mutating func readUTF8(length: Int, sharing strings: AMQPStringCache) throws(AMQPProtocolError) -> String {
+    mutating func readUTF8(length: Int, sharing strings: Unmanaged<AMQPStringCache>) throws(AMQPProtocolError) -> String {
         try require(length)
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
-        if let known = strings.string(matching: utf8) {
+        if let known = strings._withUnsafeGuaranteedRef({ $0.string(matching: utf8) }) {
             offset += length
             return known
         }
         let string = try readUTF8(length: length)
-        strings.remember(string)
+        strings._withUnsafeGuaranteedRef { $0.remember(string) }
         return string
     }
 
@@ -242,15 +244,23 @@ public struct AMQPReader: ~Copyable {
     }
 
     /// The next `length` bytes as a slice of the source buffer.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readSlice(length: Int) throws(AMQPProtocolError) -> ByteBuffer {
         try require(length)
         // In range: `bytes` covers the source's readable bytes and `require` checked the window.
-        guard let slice = source.getSlice(at: source.readerIndex + offset, length: length) else {
+        guard let slice = slice(at: offset, length: length) else {
             throw AMQPProtocolError(.truncated(needed: length, available: end - offset))
         }
         offset += length
         return slice
+    }
+
+    /// `length` bytes from `start` (an offset into `bytes`) as a slice of the source buffer.
+    /// Not mutating: sliced from inside `readSlice` (which is), the source was copied first, a
+    /// retain and a release around every body.
+    @inlinable @inline(__always)
+    func slice(at start: Int, length: Int) -> ByteBuffer? {
+        source.getSlice(at: source.readerIndex + start, length: length)
     }
 
     /// Where the next read starts; `slice(from:)` takes such a position.
@@ -261,7 +271,7 @@ public struct AMQPReader: ~Copyable {
     /// of the source buffer.
     @inlinable
     public func slice(from start: Int) -> ByteBuffer {
-        source.getSlice(at: source.readerIndex + start, length: offset - start) ?? ByteBuffer()
+        slice(at: start, length: offset - start) ?? ByteBuffer()
     }
 
     /// Checks a field table (structure, UTF-8 keys, nesting) and moves past it without building it.

@@ -359,8 +359,7 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         if awaitingCloseOk.isEmpty, let slot = routedSlot(number) ?? knownSlot(number), slot.machine.takesWholeDeliveries {
             switch slot.machine.receivedDelivery(&deliver) {
             case .consumer:
-                let message = ContentMessage(method: .deliver(consume deliver), properties: consume properties, body: consume body)
-                slot.delegate.channel(number, didDeliver: message)
+                slot.deliver(ContentMessage(method: .deliver(consume deliver), properties: consume properties, body: consume body), on: number)
             case .noConsumer(let autoAck):
                 dropDelivery(deliver, autoAck: autoAck, on: number, slot: slot)
             }

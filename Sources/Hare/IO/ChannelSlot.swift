@@ -10,6 +10,14 @@ final class ChannelSlot {
     /// and return (about 130 instructions a delivery, by callgrind).
     let delegate: any ChannelDelegate
 
+    /// Hands a delivery to the face. A method of the slot, not a call through `slot.delegate`
+    /// at the call site: here the slot is `self`, alive for the whole call, so the face it
+    /// holds is used as it is, where the caller retained and released it around the call.
+    @inline(never)
+    func deliver(_ message: borrowing ContentMessage, on number: UInt16) {
+        delegate.channel(number, didDeliver: message)
+    }
+
     init(number: UInt16, delegate: any ChannelDelegate, continuing offsets: TagOffsets = TagOffsets()) {
         machine = ChannelStateMachine(channelNumber: number, continuing: offsets)
         self.delegate = delegate
