@@ -52,9 +52,14 @@ extension AMQPConnectionHandler {
         _ = try method.encodedSize()
     }
 
+    /// Flushes what was written at the end of this event-loop turn. Inside a read no task is
+    /// needed: the read's end flushes (`channelReadComplete`, which NIO sends after every read
+    /// from the socket that found the channel still active, and NIOSSL after every read it
+    /// decrypts), so a reply written by a delivery's callback costs no task on the loop.
     func scheduleFlush() {
-        guard !flushScheduled, let context else { return }
+        guard !flushScheduled, !decoding, let context else { return }
         flushScheduled = true
+        flushTasks &+= 1
         context.eventLoop.assumeIsolatedUnsafeUnchecked().execute { [self] in
             flushNow()
         }

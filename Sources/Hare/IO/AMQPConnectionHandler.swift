@@ -49,6 +49,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     @exclusivity(unchecked) var afterRoutingActions: [() -> Void] = []
     @exclusivity(unchecked) var outbound: ByteBuffer
     @exclusivity(unchecked) var flushScheduled = false
+    /// How many flush tasks `scheduleFlush` put on the loop (for tests).
+    @exclusivity(unchecked) var flushTasks = 0
     /// A slow consumer asked to stop reading from the socket (see `setReading`).
     @exclusivity(unchecked) var readPauseRequested = false
     /// Reading from the socket is actually off (`autoRead` false).

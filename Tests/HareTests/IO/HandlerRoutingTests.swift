@@ -199,4 +199,32 @@ struct HandlerRoutingTests {
         #expect(delegate.deliveries.isEmpty)
         #expect(broker.handler.machine.isOpen)
     }
+
+    @Test("a publish from a delivery's callback leaves with the read's end, with no task on the loop")
+    func replyLeavesWithTheRead() throws {
+        let (broker, delegate, number) = try consumingChannel()
+        delegate.onDeliver = { [handler = broker.handler] _ in
+            let reply = PublishRequest(
+                exchange: "", routingKey: "replies", mandatory: false, immediate: false,
+                properties: AMQP.BasicProperties(), body: ByteBuffer(string: "pong"), sequenceNumber: nil
+            )
+            _ = try? handler.publish(reply, channel: number)
+        }
+        var read = ByteBuffer()
+        for frame in deliveryFrames(channel: number, tag: "ctag-1", deliveryTag: 1, body: "ping") { try read.writeAMQPFrame(frame) }
+        let tasksBefore = broker.handler.flushTasks
+        // The read and its end, as the socket channel fires them, without running the loop.
+        try broker.channel.writeInbound(read)
+
+        #expect(delegate.deliveries.count == 1)
+        #expect(broker.handler.flushTasks == tasksBefore)
+        var written = ByteBuffer()
+        while let bytes = try broker.channel.readOutbound(as: ByteBuffer.self) { written.writeImmutableBuffer(bytes) }
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        var bodies: [String] = []
+        while let frame = try parser.parse(&written) {
+            if case .body(_, let body) = frame { bodies.append(String(buffer: body)) }
+        }
+        #expect(bodies == ["pong"])
+    }
 }
