@@ -25,9 +25,11 @@ public struct AMQPFrameParser: Sendable {
     /// Parses one frame like `parse(_:)`; long short-strings of method frames (consumer tags,
     /// queue names) that `strings` remembers are handed out from it instead of allocated again.
     public func parse(_ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache?) throws(AMQPProtocolError) -> AMQPFrame? {
-        try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? in
-            reader.strings = strings.map(Unmanaged.passUnretained)
-            return try parse(&reader)
+        try withExtendedLifetime(strings) { () throws(AMQPProtocolError) -> AMQPFrame? in
+            try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? in
+                reader.strings = strings.map(Unmanaged.passUnretained)
+                return try parse(&reader)
+            }
         }
     }
 
@@ -85,16 +87,18 @@ public struct AMQPFrameParser: Sendable {
     ) throws(AMQPProtocolError) {
         var consumed = 0
         var failure: AMQPProtocolError?
-        buffer.withUnsafeReadableBytes { bytes in
-            var reader = AMQPReader(bytes: bytes, source: buffer, offset: 0, end: bytes.count)
-            reader.strings = strings.map(Unmanaged.passUnretained)
-            do throws(AMQPProtocolError) {
-                while let more = try next(&reader) {
-                    consumed = reader.offset
-                    guard more else { return }
+        withExtendedLifetime(strings) {
+            buffer.withUnsafeReadableBytes { bytes in
+                var reader = AMQPReader(bytes: bytes, source: buffer, offset: 0, end: bytes.count)
+                reader.strings = strings.map(Unmanaged.passUnretained)
+                do throws(AMQPProtocolError) {
+                    while let more = try next(&reader) {
+                        consumed = reader.offset
+                        guard more else { return }
+                    }
+                } catch {
+                    failure = error
                 }
-            } catch {
-                failure = error
             }
         }
         buffer.moveReaderIndex(forwardBy: consumed)

@@ -25,8 +25,8 @@ public struct AMQPReader: ~Copyable {
     /// One past the last byte this reader may read now (the end of its frame, table or array).
     @usableFromInline var end: Int
     /// Where long short-strings are looked up before one is allocated (nil: always allocate).
-    /// Not retained: whoever sets it holds the cache for longer than the reader lives (a reader
-    /// lives only inside one parse call).
+    /// Not retained: a reader lives only inside one parse call, whose caller passes the cache
+    /// and so holds it (the parser keeps it alive with `withExtendedLifetime` for the call).
     /// Held unmanaged, and used through `_withUnsafeGuaranteedRef`, so a lookup neither retains
     /// nor releases it.
     @usableFromInline var strings: Unmanaged<AMQPStringCache>?

@@ -14,6 +14,9 @@ public final class AMQPStringCache {
     @exclusivity(unchecked) private var entries: [String] = []
     /// How many strings it remembers.
     public let capacity: Int
+    /// How many of the most recent strings a hit leaves in place: two, or fewer in a cache of
+    /// three or less (one in a cache of two, none in a cache of one).
+    let stableEntries: Int
 
     /// The shortest string worth remembering: shorter ones are stored inline in `String`.
     @usableFromInline static let minimumLength = 16
@@ -21,13 +24,15 @@ public final class AMQPStringCache {
     /// Creates an empty cache that remembers up to `capacity` strings.
     public init(capacity: Int = 8) {
         self.capacity = Swift.max(1, capacity)
+        stableEntries = Swift.max(1, Swift.min(2, self.capacity - 1))
         entries.reserveCapacity(self.capacity)
     }
 
     /// The remembered string with exactly these UTF-8 bytes; nil when there is none. One found
-    /// in the older half is moved to the front, so a string seen on every delivery is never the
-    /// one forgotten; the newer half stays in place, so the few strings every delivery carries
-    /// (a consumer tag, a routing key) do not trade places on every lookup.
+    /// past the first `stableEntries` is moved to the front; those stay in place, so the two
+    /// strings every delivery may carry (a consumer tag, a routing key) do not trade places on
+    /// every lookup. A string looked up at least once every `capacity - stableEntries` new
+    /// strings is never the one forgotten.
     @usableFromInline
     func string(matching utf8: UnsafeRawBufferPointer) -> String? {
         for index in entries.indices {
@@ -36,7 +41,7 @@ public final class AMQPStringCache {
                 bytes.count == utf8.count && memcmp(bytes.baseAddress!, utf8.baseAddress!, utf8.count) == 0
             }
             if equal {
-                if index >= (capacity + 1) / 2 { entries.swapAt(0, index) }
+                if index >= stableEntries { entries.swapAt(0, index) }
                 return candidate
             }
         }

@@ -78,9 +78,17 @@ struct StringCacheTests {
             return try #require(Self.decodedTag(try parser.parse(&frame, sharingStrings: cache)))
         }
         let first = try decode(Self.tag)
-        for other in 0..<(3 * capacity) {
-            _ = try decode("amq.ctag-another-one-\(1000 + other)")
-            #expect(Self.storage(try decode(Self.tag)) == Self.storage(first))
+        // Up to `capacity - 2` (at least 1) new strings between two hits, in uneven runs.
+        let longestGap = max(1, capacity - 2)
+        var other = 1000
+        // Each gap, then the longest: the hot string is hit where the gap left it, and must
+        // still be there after the longest run of new strings.
+        for gap in (1...longestGap).flatMap({ [$0, longestGap] }) {
+            for _ in 0..<gap {
+                _ = try decode("amq.ctag-another-one-\(other)")
+                other += 1
+            }
+            #expect(Self.storage(try decode(Self.tag)) == Self.storage(first), "after \(gap) new strings")
         }
         // A string not hit since is forgotten once `capacity` others came after it.
         let old = try decode("amq.ctag-another-one-1000")

@@ -55,7 +55,8 @@ extension AMQPConnectionHandler {
     /// Flushes what was written at the end of this event-loop turn. Inside a read no task is
     /// needed: the read's end flushes (`channelReadComplete`, which NIO sends after every read
     /// from the socket that found the channel still active, and NIOSSL after every read it
-    /// decrypts), so a reply written by a delivery's callback costs no task on the loop.
+    /// decrypts), or else the read failed and `errorCaught`'s shutdown flushes; so a reply
+    /// written by a delivery's callback costs no task on the loop.
     func scheduleFlush() {
         guard !flushScheduled, !decoding, let context else { return }
         flushScheduled = true

@@ -42,6 +42,8 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// over many reads is copied once, not once per read).
     @exclusivity(unchecked) var inboundIsPrivate = false
     /// Whether `channelRead` is decoding and routing a read (a read arriving then is queued).
+    /// What is written meanwhile is flushed by the read's end (`channelReadComplete`) or, when
+    /// the read fails instead, by the shutdown that `errorCaught` starts: no flush task.
     @exclusivity(unchecked) var decoding = false
     /// Reads that arrived while another was being routed, in order.
     @exclusivity(unchecked) var readsWhileDecoding = CircularBuffer<ByteBuffer>()

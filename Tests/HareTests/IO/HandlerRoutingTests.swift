@@ -10,13 +10,15 @@ import Testing
 @Suite("AMQPConnectionHandler: routing frames to channels")
 struct HandlerRoutingTests {
     /// Opens channel `number` (by default the next free one) with `delegate` consuming as `tag`.
-    func openConsuming(_ broker: ScriptedBroker, number: UInt16? = nil, delegate: RecordingChannelDelegate, tag: String) throws -> UInt16 {
+    func openConsuming(
+        _ broker: ScriptedBroker, number: UInt16? = nil, delegate: RecordingChannelDelegate, tag: String, noAck: Bool = false
+    ) throws -> UInt16 {
         var opened: Result<UInt16, any Error>?
         broker.handler.openChannel(number: number, delegate: delegate) { opened = $0 }
         let open = try #require(try broker.readMethods().first)
         try broker.send(.channelOpenOk(AMQP.Channel.OpenOk()), channel: open.channel)
         let number = try #require(try opened?.get())
-        broker.handler.rpc(.basicConsume(AMQP.Basic.Consume(queue: "q", consumerTag: tag)), channel: number) { _ in }
+        broker.handler.rpc(.basicConsume(AMQP.Basic.Consume(queue: "q", consumerTag: tag, noAck: noAck)), channel: number) { _ in }
         _ = try broker.readMethods()
         try broker.send(.method(channel: number, .basicConsumeOk(AMQP.Basic.ConsumeOk(consumerTag: tag))))
         return number
@@ -50,6 +52,37 @@ struct HandlerRoutingTests {
     func deliver(_ broker: ScriptedBroker, channel: UInt16, tag: String, deliveryTag: UInt64, body: String) throws {
         try sendRead(broker, deliveryFrames(channel: channel, tag: tag, deliveryTag: deliveryTag, body: body))
     }
+
+    /// Makes `delegate` answer each delivery with a publish of "pong" from its callback, and
+    /// returns a read holding one delivery of "ping" on channel `number`.
+    func answeringWithPong(_ broker: ScriptedBroker, _ delegate: RecordingChannelDelegate, _ number: UInt16) throws -> ByteBuffer {
+        delegate.onDeliver = { [handler = broker.handler] _ in
+            let reply = PublishRequest(
+                exchange: "", routingKey: "replies", mandatory: false, immediate: false,
+                properties: AMQP.BasicProperties(), body: ByteBuffer(string: "pong"), sequenceNumber: nil
+            )
+            _ = try? handler.publish(reply, channel: number)
+        }
+        var read = ByteBuffer()
+        for frame in deliveryFrames(channel: number, tag: "ctag-1", deliveryTag: 1, body: "ping") { try read.writeAMQPFrame(frame) }
+        return read
+    }
+
+    /// The bodies of the messages the handler has handed to the socket so far, without running
+    /// the loop.
+    func writtenBodies(_ broker: ScriptedBroker) throws -> [String] {
+        var written = ByteBuffer()
+        while let bytes = try broker.channel.readOutbound(as: ByteBuffer.self) { written.writeImmutableBuffer(bytes) }
+        let parser = AMQPFrameParser(maxFrameSize: 4096)
+        var bodies: [String] = []
+        while let frame = try parser.parse(&written) {
+            if case .body(_, let body) = frame { bodies.append(String(buffer: body)) }
+        }
+        return bodies
+    }
+
+    /// A socket error in the middle of a read.
+    struct ConnectionReset: Error {}
 
     struct NotAConnectionClose: Error {
         var written: [String]
@@ -179,20 +212,28 @@ struct HandlerRoutingTests {
         #expect(broker.handler.machine.isOpen)
     }
 
-    @Test("a whole delivery for a consumer cancelled without waiting is requeued; one for a consumer never known is dropped")
-    func wholeDeliveriesWithoutConsumer() throws {
-        let (broker, delegate, number) = try consumingChannel()
-        try broker.handler.send(.basicCancel(AMQP.Basic.Cancel(consumerTag: "ctag-1", noWait: true)), channel: number)
+    @Test(
+        "a whole delivery for a consumer cancelled without waiting is requeued (manual acks) or dropped (auto-ack); one for a consumer never known is dropped",
+        arguments: [false, true]
+    )
+    func wholeDeliveriesWithoutConsumer(noAck: Bool) throws {
+        let broker = ScriptedBroker()
+        try broker.open()
+        let delegate = RecordingChannelDelegate()
+        let number = try openConsuming(broker, delegate: delegate, tag: "gone", noAck: noAck)
+        try broker.handler.send(.basicCancel(AMQP.Basic.Cancel(consumerTag: "gone", noWait: true)), channel: number)
         #expect(try broker.readMethods().map(\.method.name) == ["basic.cancel"])
 
-        try sendRead(broker, deliveryFrames(channel: number, tag: "ctag-1", deliveryTag: 7, body: "late"))
+        try sendRead(broker, deliveryFrames(channel: number, tag: "gone", deliveryTag: 7, body: "late"))
         let written = try broker.readMethods()
-        guard case .basicReject(let reject)? = written.first?.method, written.count == 1 else {
+        if noAck {
+            #expect(written.isEmpty)
+        } else if case .basicReject(let reject)? = written.first?.method, written.count == 1 {
+            #expect(reject.deliveryTag == 7)
+            #expect(reject.requeue)
+        } else {
             Issue.record("expected one basic.reject, got \(written.map(\.method.name))")
-            return
         }
-        #expect(reject.deliveryTag == 7)
-        #expect(reject.requeue)
 
         try sendRead(broker, deliveryFrames(channel: number, tag: "nobody", deliveryTag: 8, body: "stray"))
         #expect(try broker.readMethods().isEmpty)
@@ -203,28 +244,25 @@ struct HandlerRoutingTests {
     @Test("a publish from a delivery's callback leaves with the read's end, with no task on the loop")
     func replyLeavesWithTheRead() throws {
         let (broker, delegate, number) = try consumingChannel()
-        delegate.onDeliver = { [handler = broker.handler] _ in
-            let reply = PublishRequest(
-                exchange: "", routingKey: "replies", mandatory: false, immediate: false,
-                properties: AMQP.BasicProperties(), body: ByteBuffer(string: "pong"), sequenceNumber: nil
-            )
-            _ = try? handler.publish(reply, channel: number)
-        }
-        var read = ByteBuffer()
-        for frame in deliveryFrames(channel: number, tag: "ctag-1", deliveryTag: 1, body: "ping") { try read.writeAMQPFrame(frame) }
+        let read = try answeringWithPong(broker, delegate, number)
         let tasksBefore = broker.handler.flushTasks
         // The read and its end, as the socket channel fires them, without running the loop.
         try broker.channel.writeInbound(read)
 
         #expect(delegate.deliveries.count == 1)
         #expect(broker.handler.flushTasks == tasksBefore)
-        var written = ByteBuffer()
-        while let bytes = try broker.channel.readOutbound(as: ByteBuffer.self) { written.writeImmutableBuffer(bytes) }
-        let parser = AMQPFrameParser(maxFrameSize: 4096)
-        var bodies: [String] = []
-        while let frame = try parser.parse(&written) {
-            if case .body(_, let body) = frame { bodies.append(String(buffer: body)) }
-        }
-        #expect(bodies == ["pong"])
+        #expect(try writtenBodies(broker) == ["pong"])
+    }
+
+    @Test("a reply written inside a read that fails instead of completing goes out with the shutdown")
+    func replyInsideAFailedRead() throws {
+        let (broker, delegate, number) = try consumingChannel()
+        let read = try answeringWithPong(broker, delegate, number)
+        // A read, then the socket's error instead of the read's end.
+        broker.channel.pipeline.fireChannelRead(read)
+        #expect(delegate.deliveries.count == 1)
+        broker.channel.pipeline.fireErrorCaught(ConnectionReset())
+
+        #expect(try writtenBodies(broker) == ["pong"])
     }
 }

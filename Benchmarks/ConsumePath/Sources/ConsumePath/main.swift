@@ -130,7 +130,7 @@ for _ in 0..<reads {
     fresh.writeImmutableBuffer(read)
     try channel.writeInbound(fresh)
     if reply {
-        channel.embeddedEventLoop.run()  // the loop turn after the read: the flush task runs
+        channel.embeddedEventLoop.run()  // the loop turn after the read (the reply left at the read's end)
         replies += try drainOutbound()
     }
 }
