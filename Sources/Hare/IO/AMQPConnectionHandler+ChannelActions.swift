@@ -26,7 +26,7 @@ extension AMQPConnectionHandler {
         case .fail(let completion, let error):
             completion(.failure(error))
         case .deliver(let message):
-            slot.delegate.channel(number, didDeliver: message)
+            slot.deliver(message, on: number)
         case .unexpectedDelivery(let message, let autoAck):
             guard case .deliver(let deliver) = message.method else { break }
             dropDelivery(deliver, autoAck: autoAck, on: number, slot: slot)
