@@ -1,7 +1,14 @@
 import ArgumentParser
 import Dispatch
-import Foundation
+import FoundationEssentials
 import HarePerf
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `hare perf`: a load test in the manner of RabbitMQ's PerfTest.
 struct PerfCommand: AsyncParsableCommand {
@@ -131,7 +138,8 @@ struct PerfCommand: AsyncParsableCommand {
         let json = json
         let summary = try await run.run { progress in
             if json {
-                FileHandle.standardError.write(Data((progress.line + "\n").utf8))
+                var line = progress.line + "\n"
+                line.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
             } else {
                 print(progress.line)
                 fflush(nil)  // a line a second, also when the output is a file or a pipe

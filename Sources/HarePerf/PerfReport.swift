@@ -1,4 +1,3 @@
-import Foundation
 import Histogram
 
 /// Latency percentiles in microseconds, from a histogram (nil when it holds no sample).
@@ -41,19 +40,20 @@ public struct PerfProgress: Sendable, Equatable {
     /// The progress line.
     public var line: String {
         var parts = [
-            String(format: "%6.1f s", elapsed),
+            PerfFormat.fixed(elapsed, places: 1, width: 6) + " s",
             "sent \(PerfFormat.rate(sentRate))",
             "confirmed \(PerfFormat.rate(confirmedRate))",
             "received \(PerfFormat.rate(receivedRate))",
         ]
         parts.append(latency.map { "latency \($0.text)" } ?? "latency -")
-        parts.append(String(format: "CPU %.0f%%", cpuPercent))
+        parts.append("CPU \(PerfFormat.fixed(cpuPercent, places: 0))%")
         return parts.joined(separator: "  ")
     }
 }
 
 /// The end of a run: totals, averages, latency and what the client cost.
 public struct PerfSummary: Sendable, Codable, Equatable {
+    /// The run's settings, with the URL's password replaced by `<redacted>`.
     public var configuration: PerfConfiguration
     /// The queue the run used.
     public var queue: String
@@ -91,7 +91,7 @@ public struct PerfSummary: Sendable, Codable, Equatable {
     /// The summary for people.
     public var text: String {
         var lines = [
-            "summary: \(String(format: "%.2f", seconds)) s on queue '\(queue)'\(interrupted ? " (interrupted)" : "")",
+            "summary: \(PerfFormat.fixed(seconds, places: 2)) s on queue '\(queue)'\(interrupted ? " (interrupted)" : "")",
             "  sent      \(counts.sent) (\(PerfFormat.rate(sentRate)))",
         ]
         if configuration.confirmWindow > 0 {
@@ -101,10 +101,12 @@ public struct PerfSummary: Sendable, Codable, Equatable {
         if counts.returned > 0 { lines.append("  returned  \(counts.returned)") }
         if let producerError { lines.append("  error     a producer stopped: \(producerError)") }
         lines.append("  latency   " + (latency.map { "\($0.text)  max \(PerfFormat.microseconds($0.max))" } ?? "-"))
-        lines.append(String(
-            format: "  client    %.2f CPU s, %.3f CPU s per 100k messages, peak RSS %.1f MB",
-            clientCPUSeconds, clientCPUSecondsPer100k, Double(peakResidentBytes) / 1_000_000
-        ) + (threads.map { ", \($0) threads" } ?? ""))
+        lines.append(
+            "  client    \(PerfFormat.fixed(clientCPUSeconds, places: 2)) CPU s, "
+                + "\(PerfFormat.fixed(clientCPUSecondsPer100k, places: 3)) CPU s per 100k messages, "
+                + "peak RSS \(PerfFormat.fixed(Double(peakResidentBytes) / 1_000_000, places: 1)) MB"
+                + (threads.map { ", \($0) threads" } ?? "")
+        )
         lines.append("  shape     \(connections) connections, \(channels) channels")
         return lines.joined(separator: "\n")
     }
@@ -121,9 +123,47 @@ enum PerfFormat {
     static func microseconds(_ value: UInt64) -> String {
         switch value {
         case ..<1000: "\(value) µs"
-        case ..<1_000_000: String(format: "%.1f ms", Double(value) / 1000)
-        default: String(format: "%.2f s", Double(value) / 1_000_000)
+        case ..<1_000_000: "\(fixed(Double(value) / 1000, places: 1)) ms"
+        default: "\(fixed(Double(value) / 1_000_000, places: 2)) s"
         }
+    }
+
+    /// `value` rounded to `places` decimals (0 to 3), right-aligned in `width` characters:
+    /// what `printf`'s `%W.Pf` prints, down to the sign of a negative value that rounds to zero
+    /// and a tie rounded to even. Written here because Foundation's `String(format:)` would
+    /// load Foundation and ICU into every `hare` process (3 ms of CPU and 6 MB at start-up).
+    static func fixed(_ value: Double, places: Int, width: Int = 0) -> String {
+        let places = min(max(places, 0), 3)
+        let text: String
+        if value.isNaN {
+            text = "nan"
+        } else if value.magnitude >= 1e15 {
+            text = value.isInfinite ? (value < 0 ? "-inf" : "inf") : "\(value)"
+        } else {
+            var scale: UInt64 = 1
+            for _ in 0..<places { scale *= 10 }
+            let magnitude = value.magnitude
+            let whole = magnitude.rounded(.down)
+            let fraction = magnitude - whole  // exact
+            // The scaled fraction as a rounded product and that rounding's exact error (a fused
+            // multiply-add), so the rounding below decides on the exact value, as printf does.
+            let product = fraction * Double(scale)
+            let error = (-product).addingProduct(fraction, Double(scale))
+            let digits = product.rounded(.down)
+            // A non-zero `beyond` is a multiple of the product's ulp, larger than any `error`.
+            let beyond = (product - digits) - 0.5
+            var units = UInt64(whole) * scale + UInt64(digits)
+            if beyond > 0 || (beyond == 0 && (error > 0 || (error == 0 && units % 2 == 1))) {
+                units += 1
+            }
+            var digitsText = (value.sign == .minus ? "-" : "") + String(units / scale)
+            if places > 0 {
+                let decimals = String(units % scale)
+                digitsText += "." + String(repeating: "0", count: places - decimals.count) + decimals
+            }
+            text = digitsText
+        }
+        return text.count < width ? String(repeating: " ", count: width - text.count) + text : text
     }
 
     /// 1234567 → "1,234,567".

@@ -240,8 +240,10 @@ public final class PerfRun: Sendable {
         let counts = statistics.counts
         let elapsed = Swift.max(seconds, 1e-9)
         let messages = Swift.max(counts.sent, counts.received, 1)
+        var reported = configuration
+        reported.url = URLParameters.redactingPassword(in: configuration.url)
         return PerfSummary(
-            configuration: configuration, queue: queue, seconds: seconds, counts: counts,
+            configuration: reported, queue: queue, seconds: seconds, counts: counts,
             sentRate: Double(counts.sent) / elapsed, confirmedRate: Double(counts.confirmed) / elapsed,
             receivedRate: Double(counts.received) / elapsed, latency: PerfLatency(latency),
             clientCPUSeconds: cpu, clientCPUSecondsPer100k: cpu / Double(messages) * 100_000,

@@ -47,6 +47,24 @@ public struct URLParameters: ConnectionParametersConvertible, CustomStringConver
         connectionParameters = parameters
     }
 
+    /// `url` with its password replaced by `<redacted>`, for reports and logs: unchanged when
+    /// it has no password, and `<redacted URL>` when its user information, host, port and path
+    /// cannot be told apart (a broken URL can put its password anywhere). A URL that splits
+    /// but has a bad query value keeps its query.
+    public static func redactingPassword(in url: String) -> String {
+        guard let parsed = try? AMQPURL(parsing: url) else { return "<redacted URL>" }
+        guard parsed.password != nil else { return url }
+        // The password's place, found as the parser finds it: the user information is the
+        // authority up to its last '@', and the password follows its first ':'.
+        guard let schemeEnd = url.firstRange(of: "://") else { return "<redacted URL>" }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex)]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
+            return "<redacted URL>"
+        }
+        return String(url[...colon]) + "<redacted>" + String(url[at...])
+    }
+
     /// The parameters' description (never the password).
     public var description: String {
         "URLParameters(\(connectionParameters))"

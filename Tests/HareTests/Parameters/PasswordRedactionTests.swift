@@ -107,6 +107,22 @@ struct PasswordRedactionTests {
         expectNoPassword(url.description)
     }
 
+    @Test("A URL with its password redacted keeps everything else", arguments: [
+        ("amqp://user:S3cr3tPw@rabbit/vh?heartbeat=5", "amqp://user:<redacted>@rabbit/vh?heartbeat=5"),
+        ("amqps://us%3Aer:S3cr%2F%3F%23%40%253tPw@[::1]:5671/%2f", "amqps://us%3Aer:<redacted>@[::1]:5671/%2f"),
+        ("amqp://user:@rabbit", "amqp://user:<redacted>@rabbit"),
+        ("amqp://user@rabbit/", "amqp://user@rabbit/"),
+        ("amqp://rabbit:5672/?heartbeat=5", "amqp://rabbit:5672/?heartbeat=5"),
+    ])
+    func redactedURL(_ url: String, _ expected: String) {
+        #expect(URLParameters.redactingPassword(in: url) == expected)
+    }
+
+    @Test("A URL that URLParameters refuses still shows no password", arguments: failingURLs)
+    func redactedBrokenURL(_ url: String) {
+        expectNoPassword(URLParameters.redactingPassword(in: url))
+    }
+
     @Test func validationErrorsHideThePassword() throws {
         var parameters = ConnectionParameters(credentials: PlainCredentials(username: "u", password: Self.password))
         parameters.frameMax = 1

@@ -33,6 +33,7 @@ extension Integration {
             #expect(summary.peakResidentBytes > 0)
             #expect(!summary.interrupted)
             #expect(summary.queue.hasPrefix("amq.gen-"))
+            #expect(summary.configuration.url == URLParameters.redactingPassword(in: Broker.url), "no password in the report")
         }
 
         @Test("a counted run's time ends with its last message, not when the reporter next looks", arguments: [0, 1])
