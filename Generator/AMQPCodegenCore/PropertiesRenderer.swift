@@ -57,7 +57,9 @@ struct PropertiesRenderer {
                 p.switchBlock("switch representation {") { p in
                     p.line("case .values(var storage):")
                     p.line("    representation = .empty  // let go of this value's reference while checking")
-                    p.line("    if !isKnownUniquelyReferenced(&storage) {")
+                    p.line("    if isKnownUniquelyReferenced(&storage) {")
+                    p.line("        storage.memo.forget()  // its encoding is about to be out of date")
+                    p.line("    } else {")
                     p.line("        storage = storage.copy()")
                     p.line("    }")
                     p.line("    representation = .values(storage)")
@@ -184,6 +186,9 @@ struct PropertiesRenderer {
             for property in properties {
                 p.line("@exclusivity(unchecked) var \(SwiftNaming.lowerCamel(property.name)): \(WireTypeCode.swiftType(property.type))?")
             }
+            p.line("/// The encoding, kept once the same values were encoded twice (the same properties on")
+            p.line("/// every publish); forgotten before a change.")
+            p.line("let memo = AMQPEncodingMemo()")
             p.line()
             renderStorageEncoding(properties, into: &p)
             p.line()
@@ -206,6 +211,7 @@ struct PropertiesRenderer {
         let wordCount = (properties.count + 14) / 15
         p.line("/// The size of the flag words and the properties that are set; checks what could make encoding fail.")
         p.block("func encodedSize()\(sizeThrows(properties)) -> Int {") { p in
+            p.line("if let size = memo.size { return size }")
             p.line("\(properties.contains { $0.type != .bit } ? "var" : "let") size = \(2 * wordCount)")
             for property in properties where property.type != .bit {
                 let name = SwiftNaming.rawLowerCamel(property.name)
@@ -226,6 +232,7 @@ struct PropertiesRenderer {
             // One pass: the flag words are written last, into the room left for them, as each
             // property that is set is written (reading a stored optional twice, once to test it
             // and once to write it, costs a retain and a release each time).
+            p.line("if memo.write(to: &writer) { return }")
             p.line("let flagsOffset = writer.skip(\(2 * wordCount))")
             for word in 0..<wordCount {
                 p.line("var flags\(word): UInt16 = \(word < wordCount - 1 ? "0x0001" : "0")")
@@ -242,6 +249,7 @@ struct PropertiesRenderer {
             for word in 0..<wordCount {
                 p.line("writer.setShort(flags\(word), at: flagsOffset\(word == 0 ? "" : " + \(2 * word)"))")
             }
+            p.line("memo.encoded(UnsafeRawBufferPointer(start: writer.base + flagsOffset, count: writer.offset - flagsOffset))")
         }
     }
 

@@ -5,7 +5,7 @@ import NIOCore
 // Properties decode: AMQP.BasicProperties(from:) over a content header's property flags and
 // list. Checked: the continuation bit is an error; the properties set are those the flag word
 // announces; decoded properties re-encode to the bytes they came from, and as Swift values to
-// bytes that decode equal.
+// bytes that decode equal, encode after encode (the kept encoding) and after a change.
 
 func fuzzProperties(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = ByteBuffer(fuzzData: data, size: size)
@@ -39,7 +39,8 @@ func fuzzProperties(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
 /// Decoded properties keep their bytes: they encode back to exactly what was read, and the
 /// same properties turned into Swift values (by a change that changes nothing) are equal, hash
-/// alike and encode to bytes that decode equal again. Any error here is a failure.
+/// alike and encode to bytes that decode equal again, as often as they are encoded, and with a
+/// change made after that. Any error here is a failure.
 func checkReencoding(_ properties: AMQP.BasicProperties, read: ByteBuffer, flags: UInt16, input: ByteBuffer) {
     do {
         var reencoded = ByteBuffer()
@@ -55,8 +56,23 @@ func checkReencoding(_ properties: AMQP.BasicProperties, read: ByteBuffer, flags
         fuzzCheck(values == properties && values.hashValue == properties.hashValue, "as values: \(values); input \(input.fuzzHex)")
         var fromValues = ByteBuffer()
         try values.encode(into: &fromValues)
+        let encodedValues = fromValues
         let again = try AMQP.BasicProperties(from: &fromValues)
         fuzzCheck(again == properties && fromValues.readableBytes == 0, "values re-encoded as \(again); input \(input.fuzzHex)")
+        // Encoded again (the third time from the encoding the values keep), the same bytes;
+        // changed after that, the change and everything else.
+        for _ in 0..<2 {
+            var repeated = ByteBuffer()
+            try values.encode(into: &repeated)
+            fuzzCheck(repeated == encodedValues, "encoded again as \(repeated.fuzzHex), first \(encodedValues.fuzzHex)")
+        }
+        values.priority = (properties.priority ?? 0) &+ 1
+        var changed = ByteBuffer()
+        try values.encode(into: &changed)
+        var expected = properties
+        expected.priority = values.priority
+        let decodedChange = try AMQP.BasicProperties(from: &changed)
+        fuzzCheck(decodedChange == expected, "changed after encoding: \(decodedChange); input \(input.fuzzHex)")
     } catch {
         fuzzCheck(false, "decoded properties failed to re-encode or decode again: \(error); input \(input.fuzzHex)")
     }
