@@ -10,6 +10,10 @@ import Synchronization
 /// pays for a copy; the second keeps one. Before the owner changes, while it is uniquely
 /// referenced (so no other thread can be reading it), `forget()` drops the bytes.
 ///
+/// Only values that can be encoded are: `encode(to:)` writes into memory that `encodedSize()`
+/// reserved, and that throws for values that cannot be encoded (a short string over 255
+/// bytes), so the size a memo answers was checked when its bytes were first written.
+///
 /// Encodes of one shared owner may run on several threads at once: the bytes are published
 /// once, by a compare-and-exchange, and read through acquiring loads (hence `@unchecked`:
 /// the pointer they guard is not `Sendable` itself).

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Dispatch
-import FoundationEssentials
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // JSONEncoder, without Foundation's ICU
+#else
+import Foundation
+#endif
 import HarePerf
 #if canImport(Glibc)
 import Glibc

@@ -132,6 +132,7 @@ enum PerfFormat {
     /// what `printf`'s `%W.Pf` prints, down to the sign of a negative value that rounds to zero
     /// and a tie rounded to even. Written here because Foundation's `String(format:)` would
     /// load Foundation and ICU into every `hare` process (3 ms of CPU and 6 MB at start-up).
+    /// From 1e15 on (never a figure of a report) it prints Swift's description of the value.
     static func fixed(_ value: Double, places: Int, width: Int = 0) -> String {
         let places = min(max(places, 0), 3)
         let text: String

@@ -109,6 +109,28 @@ struct EncodingMemoTests {
         }
         #expect(mismatches.count == 0)
     }
+
+    @Test("copies changed on some threads while others encode the shared value leave its bytes alone")
+    func changesBesideEncodes() throws {
+        let properties = Self.sample()
+        let expected = try Self.header(Self.sample())
+        var changedSample = Self.sample()
+        changedSample.messageId = "changed"
+        let expectedChanged = try Self.header(changedSample)
+        let mismatches = Mismatches()
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for _ in 0..<300 {
+                if thread % 2 == 0 {
+                    if (try? Self.header(properties)) != expected { mismatches.add() }
+                } else {
+                    var copy = properties
+                    copy.messageId = "changed"
+                    if (try? Self.header(copy)) != expectedChanged { mismatches.add() }
+                }
+            }
+        }
+        #expect(mismatches.count == 0)
+    }
 }
 
 /// A counter the threads of `concurrentEncodes` share.

@@ -33,6 +33,13 @@ struct AMQPURL: Sendable, Hashable {
         if text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
             throw URLParametersError(key: nil, reason: "malformed URL: it contains a space or control character (percent-encode it)")
         }
+        // The parser finds its delimiters among characters (grapheme clusters): a delimiter
+        // with a combining mark after it is one character, and would be passed over (a
+        // password after "user:" + U+0301 would be taken for part of the user name).
+        if text.contains(where: { $0.unicodeScalars.count > 1 && Self.delimiters.contains($0.unicodeScalars.first!) }) {
+            throw URLParametersError(
+                key: nil, reason: "malformed URL: a combining mark follows one of : / ? # @ [ ] & = % (percent-encode it)")
+        }
         guard let schemeEnd = text.firstRange(of: "://") else {
             throw URLParametersError(key: nil, reason: "malformed URL: expected it to start with amqp:// or amqps://")
         }
@@ -92,6 +99,9 @@ struct AMQPURL: Sendable, Hashable {
             query = try Self.queryPairs(remainder[remainder.index(after: queryStart)...])
         }
     }
+
+    /// The characters that split a URL into its parts.
+    private static let delimiters = Set(":/?#@[]&=%".unicodeScalars)
 
     /// `text` without leading and trailing whitespace.
     private static func trimmed(_ text: String) -> Substring {

@@ -48,9 +48,10 @@ public struct URLParameters: ConnectionParametersConvertible, CustomStringConver
     }
 
     /// `url` with its password replaced by `<redacted>`, for reports and logs: unchanged when
-    /// it has no password, and `<redacted URL>` when its user information, host, port and path
-    /// cannot be told apart (a broken URL can put its password anywhere). A URL that splits
-    /// but has a bad query value keeps its query.
+    /// it has no password, and `<redacted URL>` when it cannot be split into its parts (a
+    /// broken URL can put its password anywhere). A URL that splits but has a query value
+    /// `init(_:)` refuses (an unknown key, a bad number) keeps its query; one whose parts do not
+    /// percent-decode is redacted whole.
     public static func redactingPassword(in url: String) -> String {
         guard let parsed = try? AMQPURL(parsing: url) else { return "<redacted URL>" }
         guard parsed.password != nil else { return url }

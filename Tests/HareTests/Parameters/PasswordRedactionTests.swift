@@ -47,6 +47,10 @@ struct PasswordRedactionTests {
         "amqp://user:1234?S3cr3tPw@rabbit/",
         "amqp://user:1234?S3cr3tPw=1@rabbit/",
         "amqp://user:1234#S3cr3tPw@rabbit/",
+        // A combining mark after a delimiter joins it into one character with what follows.
+        "amqp://user:\u{301}S3cr3tPw@rabbit",
+        "amqp://user:1234/S3cr3tPw@\u{301}rabbit",
+        "amqp://user:S3cr3tPw@rabbit/vh?heartbeat=\u{301}5",
         // No host: the password is taken as the port.
         "amqp://user:S3cr3tPw",
         "amqp://user:S3cr3tPw/",
@@ -116,6 +120,14 @@ struct PasswordRedactionTests {
     ])
     func redactedURL(_ url: String, _ expected: String) {
         #expect(URLParameters.redactingPassword(in: url) == expected)
+    }
+
+    /// A combining mark inside a password (after a letter, not a delimiter) is part of it.
+    @Test func combiningMarkInsideThePassword() throws {
+        let url = "amqp://user:S3cr\u{301}3tPw@rabbit/"
+        let credentials = try #require(try URLParameters(url).connectionParameters.credentials as? PlainCredentials)
+        #expect(credentials.username == "user" && credentials.password == "S3cr\u{301}3tPw")
+        #expect(URLParameters.redactingPassword(in: url) == "amqp://user:<redacted>@rabbit/")
     }
 
     @Test("A URL that URLParameters refuses still shows no password", arguments: failingURLs)
