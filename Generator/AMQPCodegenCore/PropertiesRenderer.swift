@@ -249,7 +249,7 @@ struct PropertiesRenderer {
             for word in 0..<wordCount {
                 p.line("writer.setShort(flags\(word), at: flagsOffset\(word == 0 ? "" : " + \(2 * word)"))")
             }
-            p.line("memo.encoded(UnsafeRawBufferPointer(start: writer.base + flagsOffset, count: writer.offset - flagsOffset))")
+            p.line("memo.encoded(writer.written(since: flagsOffset))")
         }
     }
 

@@ -17,13 +17,17 @@ import Synchronization
 /// Encodes of one shared owner may run on several threads at once: the bytes are published
 /// once, by a compare-and-exchange, and read through acquiring loads (hence `@unchecked`:
 /// the pointer they guard is not `Sendable` itself).
-struct AMQPEncodingMemo: ~Copyable, @unchecked Sendable {
+///
+/// Used by the generated content properties; public so that code generated from another spec
+/// file, compiled in a module of its own, can use it too.
+public struct AMQPEncodingMemo: ~Copyable, @unchecked Sendable {
     /// One allocation: the byte count (an `Int`), then the bytes; nil until kept.
     private let block = Atomic<UnsafeMutableRawPointer?>(nil)
     /// Whether an encode happened since the memo was made or last forgotten.
     private let encodedOnce = Atomic<Bool>(false)
 
-    init() {}
+    /// A memo that keeps nothing yet.
+    public init() {}
 
     deinit {
         block.load(ordering: .acquiring)?.deallocate()
@@ -32,12 +36,12 @@ struct AMQPEncodingMemo: ~Copyable, @unchecked Sendable {
     private static let countSize = MemoryLayout<Int>.stride
 
     /// The size of the kept bytes, or nil when none are kept.
-    var size: Int? {
+    public var size: Int? {
         block.load(ordering: .acquiring)?.load(as: Int.self)
     }
 
     /// Writes the kept bytes and returns true, or returns false when none are kept.
-    func write(to writer: inout AMQPWriter) -> Bool {
+    public func write(to writer: inout AMQPWriter) -> Bool {
         guard let block = block.load(ordering: .acquiring) else { return false }
         writer.writeRaw(UnsafeRawBufferPointer(start: block + Self.countSize, count: block.load(as: Int.self)))
         return true
@@ -45,7 +49,7 @@ struct AMQPEncodingMemo: ~Copyable, @unchecked Sendable {
 
     /// Notes an encode of the owner as it is now, whose result is `bytes`; from the second on,
     /// keeps a copy of them.
-    func encoded(_ bytes: UnsafeRawBufferPointer) {
+    public func encoded(_ bytes: UnsafeRawBufferPointer) {
         guard encodedOnce.load(ordering: .relaxed) else {
             encodedOnce.store(true, ordering: .relaxed)
             return
@@ -64,7 +68,7 @@ struct AMQPEncodingMemo: ~Copyable, @unchecked Sendable {
 
     /// Drops the kept bytes and the note of an earlier encode. Only while the owner is about
     /// to change and uniquely referenced.
-    func forget() {
+    public func forget() {
         encodedOnce.store(false, ordering: .relaxed)
         if block.load(ordering: .relaxed) != nil {
             block.exchange(nil, ordering: .acquiringAndReleasing)?.deallocate()

@@ -39,6 +39,12 @@ public struct AMQPWriter {
         return start
     }
 
+    /// The bytes written from `start` (an offset `skip(_:)` returned) to here.
+    @inlinable
+    public func written(since start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + start, count: offset - start)
+    }
+
     /// Sets a `short` at `position`, in room that `skip(_:)` left earlier.
     @inlinable
     public mutating func setShort(_ value: UInt16, at position: Int) {
