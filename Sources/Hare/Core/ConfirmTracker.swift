@@ -33,12 +33,12 @@ struct ConfirmTracker {
     mutating func confirm(deliveryTag: UInt64, multiple: Bool) -> [UInt64] {
         var resolved: [UInt64] = []
         if multiple {
-            // Tag 0 with multiple means "everything so far".
+            // Tag 0 with multiple means "everything so far". One array of the covered tags,
+            // copied in one go (appending them one by one grew it several times per ack).
             let limit = deliveryTag == 0 ? UInt64.max : deliveryTag
-            while head < outstanding.count, outstanding[head] <= limit {
-                resolved.append(outstanding[head])
-                head += 1
-            }
+            let end = Self.firstIndex(in: outstanding, from: head, above: limit)
+            resolved = Array(outstanding[head..<end])
+            head = end
         } else if head < outstanding.count, outstanding[head] == deliveryTag {
             resolved.append(deliveryTag)
             head += 1
@@ -66,6 +66,17 @@ struct ConfirmTracker {
             outstanding.removeFirst(head)
             head = 0
         }
+    }
+
+    /// The index of the first of the ascending `tags` (from `start`) above `limit`, or their end.
+    private static func firstIndex(in tags: [UInt64], from start: Int, above limit: UInt64) -> Int {
+        var low = start
+        var high = tags.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if tags[middle] <= limit { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     private static func search(_ tags: [UInt64], from start: Int, for tag: UInt64) -> Int? {
