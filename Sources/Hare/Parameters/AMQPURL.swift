@@ -12,6 +12,9 @@ struct AMQPURL: Sendable, Hashable {
     var username: String?
     /// The decoded password; nil when the user information has no `:`.
     var password: String?
+    /// Where the password is, as written (percent-encoded), in the string given to
+    /// `init(parsing:)`: for redacting it (`URLParameters.redactingPassword(in:)`).
+    var passwordRange: Range<String.Index>?
     /// The host (lowercased; an IPv6 address without its brackets); nil when empty.
     var host: String?
     /// The port; nil when absent or empty.
@@ -66,12 +69,15 @@ struct AMQPURL: Sendable, Hashable {
         var hostAndPort = authority
         username = nil
         password = nil
+        passwordRange = nil
         if let at = authority.lastIndex(of: "@") {
             let userinfo = authority[..<at]
             hostAndPort = authority[authority.index(after: at)...]
             if let colon = userinfo.firstIndex(of: ":") {
                 username = try Self.decode(userinfo[..<colon], key: "username")
-                password = try Self.decode(userinfo[userinfo.index(after: colon)...], key: "password")
+                let written = userinfo[userinfo.index(after: colon)...]
+                password = try Self.decode(written, key: "password")
+                passwordRange = written.startIndex..<written.endIndex
             } else {
                 username = try Self.decode(userinfo, key: "username")
             }

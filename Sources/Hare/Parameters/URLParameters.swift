@@ -54,16 +54,10 @@ public struct URLParameters: ConnectionParametersConvertible, CustomStringConver
     /// percent-decode is redacted whole.
     public static func redactingPassword(in url: String) -> String {
         guard let parsed = try? AMQPURL(parsing: url) else { return "<redacted URL>" }
-        guard parsed.password != nil else { return url }
-        // The password's place, found as the parser finds it: the user information is the
-        // authority up to its last '@', and the password follows its first ':'.
-        guard let schemeEnd = url.firstRange(of: "://") else { return "<redacted URL>" }
-        let rest = url[schemeEnd.upperBound...]
-        let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex)]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
-            return "<redacted URL>"
-        }
-        return String(url[...colon]) + "<redacted>" + String(url[at...])
+        guard let range = parsed.passwordRange else { return url }
+        var redacted = url
+        redacted.replaceSubrange(range, with: "<redacted>")
+        return redacted
     }
 
     /// The parameters' description (never the password).
