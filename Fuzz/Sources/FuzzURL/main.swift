@@ -5,7 +5,8 @@ import HareParametersFuzzable
 // byte picks where the text goes: the whole URL; after "amqp://user:<password>" (a known
 // password); or as the JSON value of client_properties, ssl_options or tcp_options.
 // Checked: a parsed URL passes validate(), and its description does not depend on the password;
-// no error (nor description) shows the known password or a half of it, unless the input has it.
+// no error (nor description, nor the URL redacted) shows the known password or a half of it,
+// unless the input has it; a parsed URL, redacted, parses to the same parameters.
 
 let password = "Zq8WxK3v"
 let passwordParts = [password, "Zq8W", "xK3v", "q8WxK"]
@@ -23,6 +24,26 @@ func fuzzURL(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     default: url = "amqp://rabbit/?tcp_options=" + text
     }
     let mayShowPassword = mode % 5 != 1 || passwordParts.contains { text.contains($0) }
+
+    // Redacted, the URL shows no password; one that parsed parses again to the same
+    // parameters, "<redacted>" for the password.
+    let redacted = URLParameters.redactingPassword(in: url)
+    if !mayShowPassword {
+        fuzzCheck(!passwordParts.contains { redacted.contains($0) }, "password in the redacted URL \(redacted)")
+    }
+    if let parameters = try? URLParameters(url) {
+        let again = try? URLParameters(redacted)
+        fuzzCheck(
+            again.map { URLParameters.describe($0.connectionParameters) } == URLParameters.describe(parameters.connectionParameters),
+            "the redacted URL \(redacted) parses to other parameters")
+        if let original = parameters.connectionParameters.credentials as? PlainCredentials, url.contains(":"),
+            let redactedCredentials = again?.connectionParameters.credentials as? PlainCredentials
+        {
+            fuzzCheck(
+                redactedCredentials.password == (redacted == url ? original.password : "<redacted>"),
+                "the redacted URL \(redacted) has password \(redactedCredentials.password)")
+        }
+    }
 
     do throws(URLParametersError) {
         let parameters = try URLParameters(url)
