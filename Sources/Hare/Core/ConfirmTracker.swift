@@ -35,8 +35,9 @@ struct ConfirmTracker {
         if multiple {
             // Tag 0 with multiple means "everything so far". One array of the covered tags,
             // copied in one go (appending them one by one grew it several times per ack).
-            let limit = deliveryTag == 0 ? UInt64.max : deliveryTag
-            let end = Self.firstIndex(in: outstanding, from: head, above: limit)
+            let end = deliveryTag == 0 || deliveryTag == .max
+                ? outstanding.count
+                : Self.firstIndex(in: outstanding, from: head, notBelow: deliveryTag + 1)
             resolved = Array(outstanding[head..<end])
             head = end
         } else if head < outstanding.count, outstanding[head] == deliveryTag {
@@ -68,24 +69,19 @@ struct ConfirmTracker {
         }
     }
 
-    /// The index of the first of the ascending `tags` (from `start`) above `limit`, or their end.
-    private static func firstIndex(in tags: [UInt64], from start: Int, above limit: UInt64) -> Int {
-        var low = start
-        var high = tags.count
-        while low < high {
-            let middle = low + (high - low) / 2
-            if tags[middle] <= limit { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
-    private static func search(_ tags: [UInt64], from start: Int, for tag: UInt64) -> Int? {
+    /// The index of the first of the ascending `tags` (from `start`) not below `tag`, or their end.
+    private static func firstIndex(in tags: [UInt64], from start: Int, notBelow tag: UInt64) -> Int {
         var low = start
         var high = tags.count
         while low < high {
             let middle = low + (high - low) / 2
             if tags[middle] < tag { low = middle + 1 } else { high = middle }
         }
-        return low < tags.count && tags[low] == tag ? low : nil
+        return low
+    }
+
+    private static func search(_ tags: [UInt64], from start: Int, for tag: UInt64) -> Int? {
+        let index = firstIndex(in: tags, from: start, notBelow: tag)
+        return index < tags.count && tags[index] == tag ? index : nil
     }
 }
