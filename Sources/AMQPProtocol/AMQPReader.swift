@@ -134,15 +134,36 @@ public struct AMQPReader: ~Copyable {
     }
 
     /// Moves past a `shortstr` after checking that it is valid UTF-8, without building it.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func checkShortString() throws(AMQPProtocolError) {
         let length = Int(try load(UInt8.self))
         try require(length)
-        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
-        guard AMQPReader.isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil else {
+        guard isASCII(at: offset, count: length)
+            || AMQPReader.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+        else {
             throw AMQPProtocolError(.invalidUTF8)
         }
         offset += length
+    }
+
+    /// Whether `utf8` is valid UTF-8: the general check, out of line, for what is not ASCII.
+    @usableFromInline @inline(never)
+    static func isValidUTF8(_ utf8: UnsafeRawBufferPointer) -> Bool {
+        String(validating: utf8, as: UTF8.self) != nil
+    }
+
+    /// Whether the `count` bytes at `start` (inside the window) are all ASCII. Up to eight bytes
+    /// (keys, short names) are tested with one load when eight bytes follow `start` in the
+    /// received bytes, which may run past the window but never past `bytes`; the bytes past
+    /// `count` are masked off.
+    @inlinable @inline(__always)
+    func isASCII(at start: Int, count: Int) -> Bool {
+        if count <= 8, bytes.count - start >= 8 {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+            let wanted = UInt64.max >> (64 - 8 * count)  // the first `count` bytes; 0 for none
+            return word & wanted & 0x8080_8080_8080_8080 == 0
+        }
+        return AMQPReader.isASCII(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]))
     }
 
     /// Skips a `shortstr` without decoding it.
@@ -153,7 +174,7 @@ public struct AMQPReader: ~Copyable {
     }
 
     /// Skips `count` bytes.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skip(_ count: Int) throws(AMQPProtocolError) {
         try require(count)
         offset += count
@@ -171,17 +192,19 @@ public struct AMQPReader: ~Copyable {
     @inlinable @inline(__always)
     func peekString(length: Int) throws(AMQPProtocolError) -> String? {
         try require(length)
-        return AMQPReader.makeString(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        return AMQPReader.makeString(utf8, isASCII: isASCII(at: offset, count: length))
     }
 
-    /// A string from UTF-8 bytes, or nil when they are not valid UTF-8. ASCII (the common case
-    /// for names, keys and content types) skips the general validator and is copied in as it is
-    /// (`String(decoding:)` would check the bytes a second time).
+    /// A string from UTF-8 bytes, or nil when they are not valid UTF-8; `isASCII` says whether
+    /// the caller found them all ASCII. ASCII (the common case for names, keys and content
+    /// types) skips the general validator and is copied in as it is (`String(decoding:)` would
+    /// check the bytes a second time).
     @inlinable
-    static func makeString(_ utf8: UnsafeRawBufferPointer) -> String? {
+    static func makeString(_ utf8: UnsafeRawBufferPointer, isASCII: Bool) -> String? {
         if utf8.isEmpty { return "" }
         if utf8.count > 15, let common = commonString(utf8) { return common }
-        if isASCII(utf8) {
+        if isASCII {
             return String(unsafeUninitializedCapacity: utf8.count) { buffer in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: utf8)
                 return utf8.count
@@ -237,7 +260,7 @@ public struct AMQPReader: ~Copyable {
     }
 
     /// Skips a `longstr` (or anything with a 32-bit length prefix).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skipLongString() throws(AMQPProtocolError) {
         let length = Int(try load(UInt32.self))
         try skip(length)
@@ -343,20 +366,31 @@ public struct AMQPReader: ~Copyable {
     }
 
     /// Checks one tagged value at nesting level `depth` and moves past it.
-    @usableFromInline
+    /// Inlined into the loops over a table's or array's values; only a nested table or array
+    /// costs a call.
+    @inlinable @inline(__always)
     mutating func skipFieldValue(depth: Int) throws(AMQPProtocolError) {
         let tag = try load(UInt8.self)
         switch tag {
+        case UInt8(ascii: "S"), UInt8(ascii: "x"): try skipLongString()
         case UInt8(ascii: "t"), UInt8(ascii: "b"), UInt8(ascii: "B"): try skip(1)
         case UInt8(ascii: "s"), UInt8(ascii: "u"): try skip(2)
         case UInt8(ascii: "I"), UInt8(ascii: "i"), UInt8(ascii: "f"): try skip(4)
         case UInt8(ascii: "D"): try skip(5)
         case UInt8(ascii: "l"), UInt8(ascii: "d"), UInt8(ascii: "T"): try skip(8)
-        case UInt8(ascii: "S"), UInt8(ascii: "x"): try skipLongString()
-        case UInt8(ascii: "A"): try skipFieldArray(depth: depth + 1)
-        case UInt8(ascii: "F"): _ = try skipFieldTable(depth: depth + 1)
+        case UInt8(ascii: "A"), UInt8(ascii: "F"): try skipNested(tag: tag, depth: depth + 1)
         case UInt8(ascii: "V"): break
         default: throw AMQPProtocolError(.unknownFieldType(tag))
+        }
+    }
+
+    /// Checks a table or array nested at level `depth` and moves past it.
+    @usableFromInline @inline(never)
+    mutating func skipNested(tag: UInt8, depth: Int) throws(AMQPProtocolError) {
+        if tag == UInt8(ascii: "A") {
+            try skipFieldArray(depth: depth)
+        } else {
+            _ = try skipFieldTable(depth: depth)
         }
     }
 

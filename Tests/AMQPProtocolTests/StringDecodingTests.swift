@@ -38,4 +38,48 @@ struct StringDecodingTests {
             #expect(try decodeShortString(bytes) == expected)
         }
     }
+
+    /// Strings of up to eight bytes are checked with one eight-byte load that may reach past
+    /// the string (into the next field, or a later frame) when the buffer goes on.
+    @Test("a short string followed by non-ASCII bytes: only its own bytes count, read or checked")
+    func bytesAfterTheStringAreIgnored() throws {
+        for length in 0...10 {
+            for bad in [nil] + Array(0..<length) as [Int?] {
+                var text = Array(repeating: UInt8(ascii: "k"), count: length)
+                if let bad { text[bad] = 0xFF }
+                for trailing in [0, 1, 7, 8, 16] {
+                    let bytes = [UInt8(length)] + text + Array(repeating: 0xC3, count: trailing)
+                    var read = ByteBuffer(bytes: bytes)
+                    var checked = read
+                    if bad == nil {
+                        #expect(try read.readAMQPShortString() == String(repeating: "k", count: length))
+                        try checked.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.checkShortString() }
+                        #expect(read.readableBytes == trailing && checked.readableBytes == trailing)
+                    } else {
+                        #expect(throws: AMQPProtocolError(.invalidUTF8)) { try read.readAMQPShortString() }
+                        #expect(throws: AMQPProtocolError(.invalidUTF8)) {
+                            try checked.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.checkShortString() }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a table key followed by non-ASCII bytes is checked on its own bytes")
+    func tableKeyBeforeHighBytes() throws {
+        // One entry, key "k1" (valid) then an "S" value of non-ASCII (valid UTF-8) bytes.
+        let value: [UInt8] = Array("日本語の値".utf8)
+        let entry: [UInt8] = [2] + Array("k1".utf8) + [UInt8(ascii: "S")] + [0, 0, 0, UInt8(value.count)] + value
+        var good = ByteBuffer(bytes: [0, 0, 0, UInt8(entry.count)] + entry)
+        let table = try good.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readFieldTable() }
+        #expect(table["k1"] == .string("日本語の値"))
+        // The same with a key holding an invalid byte.
+        var badEntry = entry
+        badEntry[2] = 0xFF
+        var bad = ByteBuffer(bytes: [0, 0, 0, UInt8(badEntry.count)] + badEntry)
+        #expect(throws: AMQPProtocolError(.invalidUTF8)) {
+            try bad.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readFieldTable() }
+        }
+    }
 }
