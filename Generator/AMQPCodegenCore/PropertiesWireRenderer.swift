@@ -4,17 +4,10 @@ extension PropertiesRenderer {
     func renderWireAccess(_ properties: [SpecField], wordCount: Int, into p: inout CodePrinter) {
         p.line("/// Reads the flag words: bit `i` of the result says that property `i` is present.")
         p.block("private static func readFlags(_ reader: inout AMQPReader) throws(AMQPProtocolError) -> UInt64 {") { p in
-            for word in 0..<wordCount {
-                p.line("let flags\(word) = try reader.readShort()")
-            }
-            p.block("if flags\(wordCount - 1) & 0x0001 != 0 {") { p in
-                p.line("throw AMQPProtocolError(.propertyFlagsContinuation)")
-            }
-            p.line("var present: UInt64 = 0")
-            for index in properties.indices {
-                p.line("if flags\(index / 15) & \(mask(index)) != 0 { present |= \(presenceMask(index)) }")
-            }
-            p.line("return present")
+            // Flags of properties the spec does not name are ignored.
+            let known = properties.count >= 64 ? UInt64.max : (UInt64(1) << UInt64(properties.count)) - 1
+            let knownMask = "0x" + String(known, radix: 16, uppercase: true)
+            p.line("try reader.readPropertyFlags(maxWords: \(wordCount)) & \(knownMask)")
         }
         p.line()
         p.line("/// Moves past property `index` in checked wire bytes.")

@@ -81,4 +81,30 @@ struct SpecChangeTests {
         #expect(TestSupport.file("AMQP.swift", in: files) == TestSupport.file("AMQP.swift", in: before))
         #expect(TestSupport.file("AMQPProperties.swift", in: files) == TestSupport.file("AMQPProperties.swift", in: before))
     }
+
+    /// Properties past the fifteenth need a second flag word; a peer that sets none of them sends
+    /// one word, so the decoder follows continuation bits instead of reading a fixed number.
+    @Test("a class with more than fifteen properties reads up to two flag words, as continuation bits say")
+    func propertiesPastFifteen() throws {
+        var xml = String(decoding: try TestSupport.specBytes(), as: UTF8.self)
+        let reserved = try #require(xml.range(of: "<field name=\"reserved\" domain=\"shortstr\"/>"))
+        xml.insert(contentsOf: """
+            <field name="trace-id" domain="shortstr"/>
+                <field name="hop-count" domain="octet"/>
+                <field name="origin" domain="shortstr"/>
+
+            """, at: reserved.upperBound)
+        let spec = try TestSupport.parse(xml, fileName: TestSupport.specName)
+        let basic = try #require(spec.specClass(named: "basic"))
+        #expect(basic.properties.count == 17)
+
+        let properties = TestSupport.file("AMQPProperties.swift", in: TestSupport.generateAll(spec))
+        let readFlags = try #require(TestSupport.block(startingWith: "private static func readFlags(", in: properties))
+        #expect(readFlags.contains("try reader.readPropertyFlags(maxWords: 2) & 0x1FFFF"))
+        // The real spec's 14 properties fit in one word.
+        let original = TestSupport.file("AMQPProperties.swift", in: TestSupport.generateAll(try TestSupport.parse(
+            String(decoding: try TestSupport.specBytes(), as: UTF8.self), fileName: TestSupport.specName)))
+        let originalFlags = try #require(TestSupport.block(startingWith: "private static func readFlags(", in: original))
+        #expect(originalFlags.contains("try reader.readPropertyFlags(maxWords: 1) & 0x3FFF"))
+    }
 }
