@@ -7,6 +7,13 @@ struct MethodEnumRenderer {
         SwiftNaming.escaped(SwiftNaming.rawLowerCamel(specClass.name) + SwiftNaming.upperCamel(method.name).replacingOccurrencesOfUnderscoreSuffix())
     }
 
+    /// Methods with a field table (declare, bind, consume, connection start) are rare and
+    /// large; kept in a box, they leave `AMQP.Method` (and every frame) the size of the largest
+    /// of the others, which the hot paths (publish, deliver, ack) copy.
+    static func isBoxed(_ method: SpecMethod) -> Bool {
+        method.fields.contains { $0.type == .table }
+    }
+
     private var all: [(specClass: SpecClass, method: SpecMethod, caseName: String, type: String)] {
         spec.classes.flatMap { specClass in
             specClass.methods.map { method in
@@ -26,7 +33,7 @@ struct MethodEnumRenderer {
             p.block("public enum Method: AMQPWireCodable {") { p in
                 for entry in methods {
                     p.line("/// `\(entry.specClass.name).\(entry.method.name)`.")
-                    p.line("case \(entry.caseName)(\(entry.type))")
+                    p.line("\(Self.isBoxed(entry.method) ? "indirect " : "")case \(entry.caseName)(\(entry.type))")
                 }
                 p.line()
                 p.line("/// Decodes a method frame's payload: class id, method id, then the arguments.")
