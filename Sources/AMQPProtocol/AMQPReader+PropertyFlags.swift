@@ -2,10 +2,10 @@ extension AMQPReader {
     /// Reads a content header's property flag words and returns which properties they announce:
     /// bit `i` of the result is property `i` (the first property is bit 15 of the first word).
     ///
-    /// A word whose bit 0 is set is followed by another, so a peer that sends no property past
-    /// the fifteenth sends one word: up to `maxWords` words are read, as their continuation bits
-    /// say, and a continuation bit on word `maxWords` is `propertyFlagsContinuation`. Bits past
-    /// the 64th property are dropped.
+    /// A word whose bit 0 is set is followed by another, so a peer that sets no property past
+    /// the fifteenth may send one word (Hare's encoder writes them all): up to `maxWords` words
+    /// are read (at least one), as their continuation bits say, and a continuation bit on word
+    /// `maxWords` is `propertyFlagsContinuation`. Bits past the 64th property are dropped.
     @inlinable @inline(__always)
     public mutating func readPropertyFlags(maxWords: Int) throws(AMQPProtocolError) -> UInt64 {
         var present: UInt64 = 0

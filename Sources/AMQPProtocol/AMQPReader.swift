@@ -61,9 +61,12 @@ public struct AMQPReader: ~Copyable {
         end = saved
     }
 
+    /// Throws unless `count` bytes are left in the window. A negative count (only a caller's
+    /// mistake: lengths from the wire are unsigned) fails too, as an unsigned comparison, so
+    /// that no read or skip can move before the window.
     @inlinable @inline(__always)
     func require(_ count: Int) throws(AMQPProtocolError) {
-        guard count <= end - offset else {
+        guard UInt(bitPattern: count) <= UInt(bitPattern: end - offset) else {
             throw AMQPProtocolError(.truncated(needed: count, available: end - offset))
         }
     }
@@ -158,6 +161,7 @@ public struct AMQPReader: ~Copyable {
     /// `count` are masked off.
     @inlinable @inline(__always)
     func isASCII(at start: Int, count: Int) -> Bool {
+        assert(start >= 0 && count >= 0 && start + count <= bytes.count, "isASCII(at:count:) past the bytes")
         if count <= 8, bytes.count - start >= 8 {
             let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
             let wanted = UInt64.max >> (64 - 8 * count)  // the first `count` bytes; 0 for none
@@ -193,17 +197,18 @@ public struct AMQPReader: ~Copyable {
     func peekString(length: Int) throws(AMQPProtocolError) -> String? {
         try require(length)
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        if length > 15, let common = AMQPReader.commonString(utf8) { return common }
         return AMQPReader.makeString(utf8, isASCII: isASCII(at: offset, count: length))
     }
 
     /// A string from UTF-8 bytes, or nil when they are not valid UTF-8; `isASCII` says whether
-    /// the caller found them all ASCII. ASCII (the common case for names, keys and content
-    /// types) skips the general validator and is copied in as it is (`String(decoding:)` would
-    /// check the bytes a second time).
+    /// the caller found them all ASCII (the caller also looks up the common content types
+    /// first). ASCII (the common case for names, keys and content types) skips the general
+    /// validator and is copied in as it is (`String(decoding:)` would check the bytes a second
+    /// time).
     @inlinable
     static func makeString(_ utf8: UnsafeRawBufferPointer, isASCII: Bool) -> String? {
         if utf8.isEmpty { return "" }
-        if utf8.count > 15, let common = commonString(utf8) { return common }
         if isASCII {
             return String(unsafeUninitializedCapacity: utf8.count) { buffer in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: utf8)

@@ -226,4 +226,22 @@ struct GeneratedCodeTests {
         #expect(dispatch.contains("case demoPoke(AMQP.Demo.Poke)"))
         #expect(!dispatch.contains("indirect case demoPoke("))
     }
+
+    @Test(
+        "a content class reads one flag word per fifteen properties, masked to those it has",
+        arguments: [(1, 1, "0x1"), (15, 1, "0x7FFF"), (16, 2, "0xFFFF"), (30, 2, "0x3FFFFFFF"),
+                    (31, 3, "0x7FFFFFFF"), (64, 5, "0xFFFFFFFFFFFFFFFF")]
+    )
+    func flagWordsPerPropertyCount(count: Int, words: Int, mask: String) throws {
+        let fields = (0..<count).map { "<field name=\"p\($0)\" domain=\"shortstr\"/>" }.joined(separator: "\n")
+        let spec = try TestSupport.parse(TestSupport.snippet("""
+              <domain name="shortstr" type="shortstr"/>
+              <class name="demo" index="200">
+            \(fields)
+              </class>
+            """))
+        let properties = TestSupport.file("AMQPProperties.swift", in: TestSupport.generateAll(spec))
+        let readFlags = try #require(TestSupport.block(startingWith: "private static func readFlags(", in: properties))
+        #expect(readFlags == ["try reader.readPropertyFlags(maxWords: \(words)) & \(mask)"])
+    }
 }

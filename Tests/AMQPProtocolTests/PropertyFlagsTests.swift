@@ -74,6 +74,8 @@ struct PropertyFlagsTests {
 
     @Test("a flag word cut short is a truncation")
     func truncated() {
-        #expect(throws: AMQPProtocolError.self) { try read([0x8001], maxWords: 2, trailing: [0x40]) }
+        #expect(throws: AMQPProtocolError(.truncated(needed: 2, available: 1))) {
+            try read([0x8001], maxWords: 2, trailing: [0x40])
+        }
     }
 }

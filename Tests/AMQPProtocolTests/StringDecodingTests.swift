@@ -1,4 +1,4 @@
-import AMQPProtocol
+@testable import AMQPProtocol
 import NIOCore
 import Testing
 
@@ -80,6 +80,26 @@ struct StringDecodingTests {
         var bad = ByteBuffer(bytes: [0, 0, 0, UInt8(badEntry.count)] + badEntry)
         #expect(throws: AMQPProtocolError(.invalidUTF8)) {
             try bad.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in try reader.readFieldTable() }
+        }
+    }
+
+    @Test("isASCII(at:count:) looks at its own bytes only, whatever follows or precedes them")
+    func asciiTestOfOwnBytes() throws {
+        for count in 0...10 {
+            for start in [0, 1, 5] {
+                for bad in [nil] + Array(0..<count) as [Int?] {
+                    // High bytes before and after the tested bytes; one inside when `bad` says so.
+                    var bytes = Array(repeating: UInt8(0xC3), count: start) + Array(repeating: UInt8(ascii: "a"), count: count)
+                    if let bad { bytes[start + bad] = 0x80 }
+                    for trailing in [0, 3, 8] {
+                        var buffer = ByteBuffer(bytes: bytes + Array(repeating: 0xFF, count: trailing))
+                        let ascii = try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) in
+                            reader.isASCII(at: start, count: count)
+                        }
+                        #expect(ascii == (bad == nil), "count \(count) start \(start) bad \(String(describing: bad)) trailing \(trailing)")
+                    }
+                }
+            }
         }
     }
 }
