@@ -141,9 +141,8 @@ public struct AMQPReader: ~Copyable {
     public mutating func checkShortString() throws(AMQPProtocolError) {
         let length = Int(try load(UInt8.self))
         try require(length)
-        guard isASCII(at: offset, count: length)
-            || AMQPReader.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
-        else {
+        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        guard isASCII(utf8, at: offset) || AMQPReader.isValidUTF8(utf8) else {
             throw AMQPProtocolError(.invalidUTF8)
         }
         offset += length
@@ -155,19 +154,21 @@ public struct AMQPReader: ~Copyable {
         String(validating: utf8, as: UTF8.self) != nil
     }
 
-    /// Whether the `count` bytes at `start` (inside the window) are all ASCII. Up to eight bytes
-    /// (keys, short names) are tested with one load when eight bytes follow `start` in the
-    /// received bytes, which may run past the window but never past `bytes`; the bytes past
-    /// `count` are masked off.
+    /// Whether `utf8`, bytes of this reader's that start at `start` (inside the window), are all
+    /// ASCII. Up to eight bytes (keys, short names) are tested with one load when eight bytes
+    /// follow `start` in the received bytes, which may run past the window but never past
+    /// `bytes`; the bytes past `utf8` are masked off.
     @inlinable @inline(__always)
-    func isASCII(at start: Int, count: Int) -> Bool {
-        assert(start >= 0 && count >= 0 && start + count <= bytes.count, "isASCII(at:count:) past the bytes")
+    func isASCII(_ utf8: UnsafeRawBufferPointer, at start: Int) -> Bool {
+        let count = utf8.count
+        assert(start >= 0 && start + count <= bytes.count && utf8.baseAddress == bytes.baseAddress.map { $0 + start },
+               "isASCII(_:at:) given bytes that are not the reader's at start")
         if count <= 8, bytes.count - start >= 8 {
             let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
             let wanted = UInt64.max >> (64 - 8 * count)  // the first `count` bytes; 0 for none
             return word & wanted & 0x8080_8080_8080_8080 == 0
         }
-        return AMQPReader.isASCII(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]))
+        return AMQPReader.isASCII(utf8)
     }
 
     /// Skips a `shortstr` without decoding it.
@@ -196,19 +197,19 @@ public struct AMQPReader: ~Copyable {
     @inlinable @inline(__always)
     func peekString(length: Int) throws(AMQPProtocolError) -> String? {
         try require(length)
+        if length == 0 { return "" }
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
         if length > 15, let common = AMQPReader.commonString(utf8) { return common }
-        return AMQPReader.makeString(utf8, isASCII: isASCII(at: offset, count: length))
+        return AMQPReader.makeString(utf8, isASCII: isASCII(utf8, at: offset))
     }
 
     /// A string from UTF-8 bytes, or nil when they are not valid UTF-8; `isASCII` says whether
-    /// the caller found them all ASCII (the caller also looks up the common content types
-    /// first). ASCII (the common case for names, keys and content types) skips the general
+    /// the caller found them all ASCII (the caller also answers the empty string and looks up
+    /// the common content types first). ASCII (the common case for names, keys and content types) skips the general
     /// validator and is copied in as it is (`String(decoding:)` would check the bytes a second
     /// time).
-    @inlinable
+    @inlinable @inline(__always)
     static func makeString(_ utf8: UnsafeRawBufferPointer, isASCII: Bool) -> String? {
-        if utf8.isEmpty { return "" }
         if isASCII {
             return String(unsafeUninitializedCapacity: utf8.count) { buffer in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: utf8)
