@@ -205,9 +205,9 @@ public struct AMQPReader: ~Copyable {
 
     /// A string from UTF-8 bytes, or nil when they are not valid UTF-8; `isASCII` says whether
     /// the caller found them all ASCII (the caller also answers the empty string and looks up
-    /// the common content types first). ASCII (the common case for names, keys and content types) skips the general
-    /// validator and is copied in as it is (`String(decoding:)` would check the bytes a second
-    /// time).
+    /// the common content types first). ASCII (the common case for names, keys and content
+    /// types) skips the general validator and is copied in as it is (`String(decoding:)` would
+    /// check the bytes a second time).
     @inlinable @inline(__always)
     static func makeString(_ utf8: UnsafeRawBufferPointer, isASCII: Bool) -> String? {
         if isASCII {
