@@ -75,10 +75,33 @@ struct PerfCommand: AsyncParsableCommand {
     var durable = false
     @Flag(name: .long, help: "Declare the queue as a quorum queue (x-queue-type: quorum).")
     var quorum = false
+    @Option(
+        name: .customLong("queue-args"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Queue arguments as key=value pairs separated by commas, e.g. x-max-length=1000,x-overflow=reject-publish.",
+            discussion: "A whole number is sent as an integer, true or false as a boolean, anything else as a string."
+        )
+    )
+    var queueArgs: [String] = []
+    @Option(
+        name: .customLong("consumer-args"), parsing: .singleValue,
+        help: "Consumer arguments as key=value pairs separated by commas, e.g. x-priority=10 (typed as --queue-args)."
+    )
+    var consumerArgs: [String] = []
+    @Flag(
+        name: .long,
+        help: "The queue (named with -q) and the exchange exist: check them and use them as they are, declaring nothing."
+    )
+    var predeclared = false
     @Flag(name: .long, help: "Publish persistent messages (delivery mode 2).")
     var persistent = false
     @Option(name: [.short, .long], help: "Exchange to publish to; the queue is bound to it. Default: the default exchange.")
     var exchange = ""
+    @Option(
+        name: [.customShort("t"), .customLong("exchange-type")],
+        help: "Type of the exchange -e names, which the run declares (direct, fanout, topic, headers, ...); default: direct."
+    )
+    var exchangeType: String?
     @Option(name: [.customShort("k"), .customLong("routing-key")], help: "Routing key; default: the queue name.")
     var routingKey: String?
     @Flag(name: .long, help: "Sequential round trips: publish the next message once the previous one is consumed.")
@@ -88,13 +111,14 @@ struct PerfCommand: AsyncParsableCommand {
 
     func validate() throws {
         do {
-            try perfConfiguration.validate()
+            try makeConfiguration().validate()
         } catch {
             throw ValidationError(error.description)
         }
     }
 
-    var perfConfiguration: PerfConfiguration {
+    /// The run's settings from the command line.
+    func makeConfiguration() throws(PerfConfigurationError) -> PerfConfiguration {
         var configuration = PerfConfiguration()
         configuration.url = url
         configuration.producers = producers
@@ -113,15 +137,19 @@ struct PerfCommand: AsyncParsableCommand {
         configuration.queue = queue
         configuration.durable = durable
         configuration.quorum = quorum
+        configuration.queueArguments = try PerfArgument.parse(queueArgs, setting: "queue-args")
+        configuration.consumerArguments = try PerfArgument.parse(consumerArgs, setting: "consumer-args")
+        configuration.predeclared = predeclared
         configuration.persistent = persistent
         configuration.exchange = exchange
         configuration.routingKey = routingKey
+        configuration.exchangeType = exchangeType
         configuration.sequential = sequential
         return configuration
     }
 
     func run() async throws {
-        let run = PerfRun(configuration: perfConfiguration)
+        let run = PerfRun(configuration: try makeConfiguration())
         // Ctrl-C ends the run with its summary instead of killing the process; a second Ctrl-C
         // kills it.
         signal(SIGINT, SIG_IGN)

@@ -48,6 +48,12 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     public var durable = false
     /// Declare the queue as a quorum queue (`x-queue-type: quorum`; durable).
     public var quorum = false
+    /// More queue.declare arguments (PerfTest's `--queue-args`): `x-max-length`, `x-overflow`,
+    /// `x-message-ttl`, ...
+    public var queueArguments: [PerfArgument] = []
+    /// The basic.consume arguments of every consumer (PerfTest's `--consumer-args`):
+    /// `x-priority`, ...
+    public var consumerArguments: [PerfArgument] = []
     /// Publish persistent messages (delivery mode 2).
     public var persistent = false
     /// The exchange to publish to ("" is the default exchange); the queue is bound to it with
@@ -55,6 +61,15 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     public var exchange = ""
     /// The routing key; nil: the queue's name.
     public var routingKey: String?
+    /// The type of `exchange` (direct, fanout, topic, headers, or a plugin's type), which the
+    /// run declares, durable with `durable`, and leaves in place as PerfTest does; nil: direct.
+    /// The broker's own `amq.*` exchanges are not declared, only checked.
+    public var exchangeType: String?
+    /// The queue (which must be named) and the exchange exist already (PerfTest's
+    /// `--predeclared`): the run checks that they are there (passive declares) and uses them as
+    /// they are, with their own arguments; it still binds the queue to a named exchange with the
+    /// routing key, which changes nothing when that binding exists.
+    public var predeclared = false
     /// Sequential round trips: the producer publishes its next message only once the consumer,
     /// on the producer's connection, received the previous one (an RPC client's latency). Every
     /// consumer channel opens on the producer's connection.
@@ -108,6 +123,7 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
         if exchange.isEmpty, let routingKey, routingKey != queue {
             throw refuse("routing-key", "with the default exchange the routing key is the queue's name")
         }
+        try validateTopology()
         if let duration, !(duration > 0 && duration.isFinite) { throw refuse("time", "must be a positive number of seconds") }
         if let messageCount, messageCount <= 0 { throw refuse("count", "must be positive") }
         if producers == 0, queue == nil {
@@ -123,6 +139,37 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
 }
 
 extension PerfConfiguration {
+    /// Checks the exchange, queue and consumer settings against each other.
+    private func validateTopology() throws(PerfConfigurationError) {
+        func refuse(_ setting: String, _ reason: String) -> PerfConfigurationError {
+            PerfConfigurationError(setting: setting, reason: reason)
+        }
+        try PerfArgument.validate(queueArguments, setting: "queue-args")
+        try PerfArgument.validate(consumerArguments, setting: "consumer-args")
+        if quorum, let type = queueArguments.first(where: { $0.key == "x-queue-type" }), type.value != .string("quorum") {
+            throw refuse("queue-args", "x-queue-type conflicts with --quorum")
+        }
+        if let exchangeType {
+            guard !exchange.isEmpty else { throw refuse("exchange-type", "needs --exchange: the default exchange is always direct") }
+            guard !exchangeType.isEmpty else { throw refuse("exchange-type", "must not be empty") }
+            guard !isBrokerExchange else {
+                throw refuse("exchange-type", "'\(exchange)' is the broker's own exchange, which a client cannot declare")
+            }
+        }
+        guard predeclared else { return }
+        guard queue != nil else { throw refuse("predeclared", "needs --queue: a queue that exists has a name") }
+        let declaring = [
+            ("durable", durable), ("quorum", quorum), ("queue-args", !queueArguments.isEmpty), ("exchange-type", exchangeType != nil),
+        ]
+        if let (setting, _) = declaring.first(where: { $0.1 }) {
+            throw refuse(setting, "has no effect with --predeclared, which declares nothing")
+        }
+    }
+
+    /// Whether `exchange` is one of the broker's own (`amq.direct`, `amq.topic`, ...), which a
+    /// client may check (a passive declare) but not declare.
+    var isBrokerExchange: Bool { exchange.hasPrefix("amq.") }
+
     /// Refuses a connection with more channels than the URL's `channel_max` allows (the broker's
     /// own limit is checked once connected).
     private func validateChannelsPerConnection() throws(PerfConfigurationError) {

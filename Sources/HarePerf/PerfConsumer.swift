@@ -35,7 +35,7 @@ final class PerfConsumer: @unchecked Sendable {
         let ok: AMQP.Basic.ConsumeOk = try await endpoint.call { channel, done in
             _ = channel.basicConsume(
                 queue: queue, onMessageCallback: { [self] _, deliver, _, body in delivered(deliver, body: body) },
-                autoAck: configuration.autoAck, callback: done
+                autoAck: configuration.autoAck, arguments: PerfArgument.table(configuration.consumerArguments), callback: done
             )
         }
         consumerTag = ok.consumerTag

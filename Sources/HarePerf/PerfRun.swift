@@ -116,22 +116,33 @@ public final class PerfRun: Sendable {
         )
     }
 
-    /// Declares the run's queue (and binds it to a named exchange); returns its name.
+    /// Declares the run's exchange and queue (with `predeclared`, checks that they exist) and
+    /// binds the queue to a named exchange; returns the queue's name.
     private func declareQueue(on setup: PerfEndpoint) async throws -> String {
-        var arguments: FieldTable = [:]
+        let exchange = configuration.exchange
+        if !exchange.isEmpty {
+            let checkOnly = configuration.predeclared || configuration.isBrokerExchange
+            let _: AMQP.Exchange.DeclareOk = try await setup.call { channel, done in
+                channel.exchangeDeclare(
+                    exchange: exchange, exchangeType: configuration.exchangeType ?? "direct", passive: checkOnly,
+                    durable: configuration.durable, callback: done
+                )
+            }
+        }
+        var arguments = PerfArgument.table(configuration.queueArguments)
         if configuration.quorum { arguments["x-queue-type"] = .string("quorum") }
         let name = configuration.queue ?? ""
         let declared: AMQP.Queue.DeclareOk = try await setup.call { channel, done in
             channel.queueDeclare(
-                queue: name, durable: configuration.durable || configuration.quorum, autoDelete: configuration.queue == nil,
-                arguments: arguments, callback: done
+                queue: name, passive: configuration.predeclared, durable: configuration.durable || configuration.quorum,
+                autoDelete: configuration.queue == nil, arguments: arguments, callback: done
             )
         }
-        if !configuration.exchange.isEmpty {
+        if !exchange.isEmpty {
             let _: AMQP.Queue.BindOk = try await setup.call { channel, done in
                 channel.queueBind(
-                    queue: declared.queue, exchange: configuration.exchange,
-                    routingKey: configuration.routingKey ?? declared.queue, callback: done
+                    queue: declared.queue, exchange: exchange, routingKey: configuration.routingKey ?? declared.queue,
+                    callback: done
                 )
             }
         }

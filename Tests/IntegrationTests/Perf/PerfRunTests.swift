@@ -7,16 +7,9 @@ extension Integration {
     /// `hare perf` runs against the real broker: counts, confirms, acks, latency, stopping.
     @Suite("hare perf against RabbitMQ")
     struct PerfRunTests {
-        func configuration(_ change: (inout PerfConfiguration) -> Void) -> PerfConfiguration {
-            var configuration = PerfConfiguration()
-            configuration.url = Broker.url
-            change(&configuration)
-            return configuration
-        }
-
         @Test("a counted run with confirms and multiple acks delivers and confirms every message")
         func countedRun() async throws {
-            let run = PerfRun(configuration: configuration {
+            let run = PerfRun(configuration: perfConfiguration {
                 $0.messageCount = 5000
                 $0.confirmWindow = 100
                 $0.prefetch = 200
@@ -41,7 +34,7 @@ extension Integration {
             // The reporter looks every 3 s (and once at the start, before the messages are out);
             // 2000 messages take milliseconds, well under a second even under the thread
             // sanitizer. Timed by the reporter's look, the run would last 3 s.
-            let run = PerfRun(configuration: configuration {
+            let run = PerfRun(configuration: perfConfiguration {
                 $0.messageCount = 2000
                 $0.confirmWindow = consumers == 0 ? 0 : 200
                 $0.consumers = consumers
@@ -54,7 +47,7 @@ extension Integration {
 
         @Test("sequential round trips keep one message in flight and measure each")
         func sequentialRun() async throws {
-            let run = PerfRun(configuration: configuration {
+            let run = PerfRun(configuration: perfConfiguration {
                 $0.messageCount = 300
                 $0.sequential = true
             })
@@ -66,7 +59,7 @@ extension Integration {
 
         @Test("requestStop (Ctrl-C) ends an endless run with the summary so far, nothing in flight lost")
         func stoppedRun() async throws {
-            let run = PerfRun(configuration: configuration { $0.rate = 2000 })
+            let run = PerfRun(configuration: perfConfiguration { $0.rate = 2000 })
             let lines = Locked<[String]>([])
             let stopper = Task {
                 try await pause(2.5)
@@ -85,7 +78,7 @@ extension Integration {
 
         @Test("Ctrl-C on an unlimited run with confirms ends promptly, with the summary so far")
         func stoppedUnlimitedRun() async throws {
-            let run = PerfRun(configuration: configuration {
+            let run = PerfRun(configuration: perfConfiguration {
                 $0.producers = 2
                 $0.confirmWindow = 1000
             })
@@ -108,7 +101,7 @@ extension Integration {
 
         @Test("2 shared connections x (3 publishing + 3 consuming channels) at a fixed rate: every message arrives, on time")
         func channelsOnSharedConnections() async throws {
-            let run = PerfRun(configuration: configuration {
+            let run = PerfRun(configuration: perfConfiguration {
                 $0.producers = 2
                 $0.producerChannels = 3
                 $0.consumers = 2
@@ -138,7 +131,7 @@ extension Integration {
             // The schedule itself (even spacing, no drift) is checked without a clock in
             // PerfPacingTests; here the channels must together keep the rate, loosely (the
             // suite also runs under the thread sanitizer on a busy machine).
-            let run = PerfRun(configuration: configuration {
+            let run = PerfRun(configuration: perfConfiguration {
                 $0.producers = 2
                 $0.producerChannels = 100
                 $0.rate = 2000
@@ -153,7 +146,7 @@ extension Integration {
 
         @Test("a counted run split over producer channels publishes exactly the count")
         func countedOverChannels() async throws {
-            let run = PerfRun(configuration: configuration {
+            let run = PerfRun(configuration: perfConfiguration {
                 $0.producers = 2
                 $0.producerChannels = 4
                 $0.consumerChannels = 3
@@ -171,7 +164,7 @@ extension Integration {
         @Test("a consume-only run drains a named, pre-filled queue")
         func consumeOnly() async throws {
             let queue = Names.unique("hare-test-perf")
-            let fill = PerfRun(configuration: configuration {
+            let fill = PerfRun(configuration: perfConfiguration {
                 $0.queue = queue
                 $0.consumers = 0
                 $0.messageCount = 3000
@@ -179,7 +172,7 @@ extension Integration {
             })
             let filled = try await withTimeout(60, "filling the queue") { try await fill.run { _ in } }
             #expect(filled.counts.confirmed == 3000)
-            let drain = PerfRun(configuration: configuration {
+            let drain = PerfRun(configuration: perfConfiguration {
                 $0.queue = queue
                 $0.producers = 0
                 $0.messageCount = 3000

@@ -1,0 +1,138 @@
+import AMQPProtocol
+import Hare
+@testable import HarePerf
+import Testing
+import HareTestSupport
+
+extension Integration {
+    /// `hare perf`'s exchange, queue arguments, consumer arguments and predeclared objects
+    /// against the real broker: what it declares is what the broker then holds.
+    @Suite("hare perf: exchanges, arguments and predeclared objects against RabbitMQ")
+    struct PerfTopologyTests {
+        /// Runs `configuration` to its end and returns the summary.
+        func run(_ configuration: PerfConfiguration, _ what: String) async throws -> PerfSummary {
+            let run = PerfRun(configuration: configuration)
+            return try await withTimeout(60, what) { try await run.run { _ in } }
+        }
+
+        /// The broker's refusal that ended a run of `configuration`, or nil when the run succeeded
+        /// or failed otherwise (recorded as an issue).
+        func refusal(_ configuration: PerfConfiguration, _ what: String) async -> ChannelClosedByBroker? {
+            do {
+                _ = try await run(configuration, what)
+                Issue.record("\(what): the run succeeded")
+            } catch let refused as ChannelClosedByBroker {
+                return refused
+            } catch {
+                Issue.record("\(what): failed with \(error)")
+            }
+            return nil
+        }
+
+        /// Runs `body` on a channel of a connection of its own.
+        func withChannel<T: Sendable>(_ body: (Hare.Channel) async throws -> T) async throws -> T {
+            let connection = try await Hare.Connection.connect(try Broker.parameters())
+            do {
+                let result = try await body(try await connection.channel())
+                try await connection.close()
+                return result
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        }
+
+        /// Deletes `queue` and returns how many messages it held.
+        func deleteCounting(_ queue: String) async throws -> UInt32 {
+            try await withChannel { try await $0.queueDelete(queue: queue).messageCount }
+        }
+
+        @Test("a named exchange is declared with its type, and the messages reach the queue through it")
+        func exchangeOfItsType() async throws {
+            let exchange = Names.unique("hare-test-perf-x")
+            let summary = try await run(perfConfiguration {
+                $0.exchange = exchange
+                $0.exchangeType = "fanout"
+                $0.routingKey = "any.key"
+                $0.messageCount = 500
+                $0.confirmWindow = 100
+            }, "a run through a fanout exchange")
+            #expect(summary.counts.confirmed == 500)
+            #expect(summary.counts.received == 500)
+            // The broker holds a fanout exchange: declaring it as direct is refused.
+            var redeclared: (any Error)?
+            do {
+                _ = try await withChannel { try await $0.exchangeDeclare(exchange: exchange, exchangeType: "direct") }
+            } catch {
+                redeclared = error
+            }
+            #expect((redeclared as? ChannelClosedByBroker)?.replyCode == 406, "\(String(describing: redeclared))")
+            _ = try await withChannel { try await $0.exchangeDelete(exchange: exchange) }
+        }
+
+        @Test("the broker's own amq.* exchanges are checked, not declared")
+        func brokerExchange() async throws {
+            let summary = try await run(perfConfiguration {
+                $0.exchange = "amq.topic"
+                $0.routingKey = Names.unique("hare.perf")
+                $0.messageCount = 200
+            }, "a run through amq.topic")
+            #expect(summary.counts.received == 200)
+        }
+
+        @Test("queue arguments are declared with their types: x-max-length keeps the newest 100 of 300")
+        func queueArguments() async throws {
+            let queue = Names.unique("hare-test-perf-args")
+            let summary = try await run(perfConfiguration {
+                $0.queue = queue
+                $0.consumers = 0
+                $0.messageCount = 300
+                $0.confirmWindow = 100
+                $0.queueArguments = [PerfArgument(key: "x-max-length", value: .integer(100))]
+            }, "filling a queue with x-max-length")
+            #expect(summary.counts.confirmed == 300)
+            #expect(try await deleteCounting(queue) == 100)
+        }
+
+        @Test("predeclared: the existing queue is used with its own arguments; declaring it over them is refused")
+        func predeclaredQueue() async throws {
+            let queue = Names.unique("hare-test-perf-pre")
+            _ = try await withChannel { try await $0.queueDeclare(queue: queue, arguments: ["x-max-length": .int64(20)]) }
+            let fill = perfConfiguration {
+                $0.queue = queue
+                $0.consumers = 0
+                $0.messageCount = 50
+                $0.confirmWindow = 10
+            }
+            let declaring = await refusal(fill, "declaring over a queue with other arguments")
+            #expect(declaring?.replyCode == 406)
+            let summary = try await run(perfConfiguration {
+                $0 = fill
+                $0.predeclared = true
+            }, "a predeclared queue")
+            #expect(summary.counts.confirmed == 50)
+            #expect(try await deleteCounting(queue) == 20, "the queue's own x-max-length applied")
+
+            let missing = await refusal(perfConfiguration {
+                $0.queue = Names.unique("hare-test-perf-missing")
+                $0.predeclared = true
+                $0.messageCount = 10
+            }, "a predeclared queue that is not there")
+            #expect(missing?.replyCode == 404)
+        }
+
+        @Test("consumer arguments go with basic.consume: a text priority is refused, a number accepted")
+        func consumerArguments() async throws {
+            let refused = await refusal(perfConfiguration {
+                $0.messageCount = 10
+                $0.consumerArguments = [PerfArgument(key: "x-priority", value: .string("high"))]
+            }, "a consumer with a text priority")
+            #expect(refused?.replyCode == 406)
+            let summary = try await run(perfConfiguration {
+                $0.messageCount = 300
+                $0.consumerArguments = [PerfArgument(key: "x-priority", value: .integer(5))]
+            }, "a consumer with priority 5")
+            #expect(summary.counts.received == 300)
+        }
+    }
+}
