@@ -22,8 +22,9 @@ public struct AMQPFrameParser: Sendable {
         try parse(&buffer, sharingStrings: nil)
     }
 
-    /// Parses one frame like `parse(_:)`; long short-strings of method frames (consumer tags,
-    /// queue names) that `strings` remembers are handed out from it instead of allocated again.
+    /// Parses one frame like `parse(_:)`; the short strings of method frames (consumer tags,
+    /// routing keys, exchange and queue names) that `strings` remembers are handed out from it
+    /// instead of built again.
     public func parse(_ buffer: inout ByteBuffer, sharingStrings strings: AMQPStringCache?) throws(AMQPProtocolError) -> AMQPFrame? {
         try withExtendedLifetime(strings) { () throws(AMQPProtocolError) -> AMQPFrame? in
             try buffer.readAMQP { (reader: inout AMQPReader) throws(AMQPProtocolError) -> AMQPFrame? in

@@ -24,7 +24,7 @@ public struct AMQPReader: ~Copyable {
     @usableFromInline var offset: Int
     /// One past the last byte this reader may read now (the end of its frame, table or array).
     @usableFromInline var end: Int
-    /// Where long short-strings are looked up before one is allocated (nil: always allocate).
+    /// Where method frames' short strings are looked up before one is built (nil: always build).
     /// Not retained: a reader lives only inside one parse call, whose caller passes the cache
     /// and so holds it (the parser keeps it alive with `withExtendedLifetime` for the call).
     /// Held unmanaged, and used through `_withUnsafeGuaranteedRef`, so a lookup neither retains
@@ -115,10 +115,28 @@ public struct AMQPReader: ~Copyable {
     @inlinable
     public mutating func readShortString() throws(AMQPProtocolError) -> String {
         let length = Int(try load(UInt8.self))
-        if length >= AMQPStringCache.minimumLength, let strings {
-            return try readUTF8(length: length, sharing: strings)
+        if let strings, length > 0 {
+            return length >= AMQPStringCache.minimumLength
+                ? try readUTF8(length: length, sharing: strings) : try readShortUTF8(length: length, sharing: strings)
         }
         return try readUTF8(length: length)
+    }
+
+    /// Reads `length` (1 to 15) bytes of valid UTF-8, handing out the cache's short string for
+    /// them when it has one and remembering the new one otherwise. Near the end of the received
+    /// bytes, where the key's 16-byte loads do not fit, it reads without the cache.
+    @usableFromInline
+    mutating func readShortUTF8(length: Int, sharing strings: Unmanaged<AMQPStringCache>) throws(AMQPProtocolError) -> String {
+        try require(length)  // before the key: bytes past the window must not match
+        guard bytes.count &- offset >= 16 else { return try readUTF8(length: length) }
+        let key = AMQPStringCache.ShortKey(bytes, at: offset, count: length)
+        if let known = strings._withUnsafeGuaranteedRef({ $0.shortString(matching: key) }) {
+            offset += length
+            return known
+        }
+        let string = try readUTF8(length: length)
+        strings._withUnsafeGuaranteedRef { $0.rememberShort(string, key: key) }
+        return string
     }
 
     /// Reads `length` bytes of valid UTF-8, handing out the cache's string for them when it has

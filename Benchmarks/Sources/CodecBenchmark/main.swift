@@ -5,11 +5,15 @@
 // each measured as encode, decode and encode+decode, in ns/op and allocations/op.
 //
 // Usage: codec-benchmark [--samples K] [--time-ms T] [--iterations N] [--filter TEXT] [--only NAME] [--tsv] [--dump]
+//                        [--no-string-cache]
 //   --iterations N fixes the iteration count per sample (for valgrind/callgrind runs);
 //   otherwise each sample is calibrated to last about T ms (default 150).
 //   --filter keeps the benchmarks whose name contains TEXT, --only the one called NAME.
 //   --tsv prints `hare<TAB>name<TAB>ns/op<TAB>allocs/op` lines; --dump prints each scenario's
 //   encoded frame set in hex (to compare with rabbitmq-c's bytes) and exits.
+//   Decoding shares short strings through an `AMQPStringCache`, as a connection does (it hands
+//   out the consumer tag, routing key and exchange of a delivery it decoded before instead of
+//   building them again); --no-string-cache decodes without one.
 
 import AMQPProtocol
 import MallocCounter
@@ -42,6 +46,7 @@ struct Options {
     var only: String?
     var tsv = false
     var dump = false
+    var stringCache = true
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -58,8 +63,9 @@ struct Options {
             case "--only": only = value(argument)
             case "--tsv": tsv = true
             case "--dump": dump = true
+            case "--no-string-cache": stringCache = false
             case "-h", "--help":
-                print("usage: codec-benchmark [--samples K] [--time-ms T] [--iterations N] [--filter TEXT] [--only NAME] [--tsv] [--dump]")
+                print("usage: codec-benchmark [--samples K] [--time-ms T] [--iterations N] [--filter TEXT] [--only NAME] [--tsv] [--dump] [--no-string-cache]")
                 exit(0)
             default: fatalError("unknown argument \(argument)")
             }
@@ -225,12 +231,13 @@ func expectedFrames(_ scenario: Scenario) -> [AMQPFrame] {
     }
 }
 
-/// Decodes every frame of the set at the front of `buffer`, in one pass as the client does.
+/// Decodes every frame of the set at the front of `buffer`, in one pass and with a string cache
+/// (unless `--no-string-cache`), as the client does.
 @inline(__always)
 func decodeAll(_ buffer: inout ByteBuffer, frameCount: Int) {
     var decoded = 0
     do {
-        try parser.parseFrames(&buffer) { frame in
+        try parser.parseFrames(&buffer, sharingStrings: stringCache) { frame in
             blackHole(frame)
             decoded += 1
             return true
@@ -276,6 +283,8 @@ func encodeDecodeLoop(_ n: Int, _ buffer: inout ByteBuffer, _ encode: (inout Byt
 // MARK: - Main
 
 let options = Options(CommandLine.arguments)
+/// The decoder's string cache; one for the run, as one for a connection. Used by this thread only.
+nonisolated(unsafe) let stringCache = options.stringCache ? AMQPStringCache() : nil
 if hare_malloc_counter_active() == 0 {
     printToStandardError("warning: malloc counter is not active; allocations will read 0\n")
 }

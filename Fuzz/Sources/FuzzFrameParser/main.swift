@@ -8,7 +8,9 @@ import NIOCore
 // Checked: the parser's contract on every call (see FrameStream.step); both limits agree until
 // the small one rejects a frame as too large; feeding the bytes in small chunks gives the same
 // frames and end; AMQPFrameDecoder in NIO's processor agrees with the parser; so does the parse
-// that hands out whole deliveries, with each delivery written out as its frames.
+// that hands out whole deliveries, with each delivery written out as its frames, and so does
+// that parse with a string cache kept from input to input (a connection's cache sees every
+// frame of the connection).
 
 func fuzzFrameParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = ByteBuffer(fuzzData: data, size: size)
@@ -17,6 +19,10 @@ func fuzzFrameParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     checkStream(FrameStream.framed(input))
     return 0
 }
+
+/// The string cache of every parse with one: entries remembered from earlier inputs must never
+/// change what a later input decodes to. Used by the fuzzing thread only.
+nonisolated(unsafe) let sharedStrings = AMQPStringCache(capacity: 4)
 
 func checkStream(_ input: ByteBuffer) {
     let size = input.readableBytes
@@ -34,6 +40,11 @@ func checkStream(_ input: ByteBuffer) {
     fuzzCheck(
         FrameStream.withoutWeights(whole.result) == FrameStream.withoutWeights(small),
         "the whole-delivery parse disagrees: \(whole.result) vs \(small); input \(input.fuzzHex)"
+    )
+    let cached = FrameStream.parseWithWholeDeliveries(input, parser: smallParser, strings: sharedStrings)
+    fuzzCheck(
+        cached.result == whole.result && cached.left == whole.left,
+        "the parse with a string cache disagrees: \(cached.result) vs \(whole.result); input \(input.fuzzHex)"
     )
     var plain = input
     try? smallParser.parseFrames(&plain) { _ in true }

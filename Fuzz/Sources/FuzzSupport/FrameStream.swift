@@ -95,14 +95,17 @@ public enum FrameStream {
     }
 
     /// The same bytes through `parseFrames(_:sharingStrings:deliveries:frames:)`, each whole
-    /// delivery written out as the frames it came in, and what it left unconsumed.
-    public static func parseWithWholeDeliveries(_ input: ByteBuffer, parser: AMQPFrameParser) -> (result: FrameStreamResult, left: Int) {
+    /// delivery written out as the frames it came in, and what it left unconsumed; with
+    /// `strings`, method frames' strings go through that cache, as a connection's do.
+    public static func parseWithWholeDeliveries(
+        _ input: ByteBuffer, parser: AMQPFrameParser, strings: AMQPStringCache? = nil
+    ) -> (result: FrameStreamResult, left: Int) {
         var buffer = input
         var frames: [AMQPFrame] = []
         var end = FrameStreamResult.End.needMore
         do {
             try parser.parseFrames(
-                &buffer,
+                &buffer, sharingStrings: strings,
                 deliveries: { channel, deliver, properties, body in
                     let bodySize = body.readableBytes
                     frames.append(.method(channel: channel, .basicDeliver(deliver)))
