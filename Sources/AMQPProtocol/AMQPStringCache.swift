@@ -30,10 +30,9 @@ public final class AMQPStringCache {
     private let shortTable: UnsafeMutablePointer<ShortEntry>
 
     /// One slot of the short strings' table.
-    @usableFromInline
     struct ShortEntry {
-        @usableFromInline var key: ShortKey
-        @usableFromInline var string: String
+        var key: ShortKey
+        var string: String
     }
 
     /// The shortest string of the long strings' list: shorter ones are stored inline in `String`
@@ -41,7 +40,7 @@ public final class AMQPStringCache {
     @usableFromInline static let minimumLength = 16
     /// Slots of the short strings' table (a power of two); a string takes the slot its bytes
     /// hash to, replacing the one there.
-    @usableFromInline static let shortSlotBits = 4
+    static let shortSlotBits = 4
 
     /// Creates an empty cache that remembers up to `capacity` long strings (and up to 16 short
     /// ones).
@@ -61,12 +60,10 @@ public final class AMQPStringCache {
     /// The bytes of a string of 1 to 15 bytes as two words: its first eight bytes, and the
     /// rest with the length in the top byte (so that strings differing only in trailing zero
     /// bytes differ). Little-endian: the first byte is the low one.
-    @usableFromInline
     struct ShortKey: Equatable {
-        @usableFromInline var low: UInt64
-        @usableFromInline var high: UInt64
+        var low: UInt64
+        var high: UInt64
 
-        @usableFromInline
         init(low: UInt64, high: UInt64) {
             self.low = low
             self.high = high
@@ -74,7 +71,7 @@ public final class AMQPStringCache {
 
         /// The key of the `count` (1 to 15) bytes at `start` in `bytes`, which must hold 16
         /// bytes from `start` on: the bytes past the string are read and masked off.
-        @inlinable @inline(__always)
+        @inline(__always)
         init(_ bytes: UnsafeRawBufferPointer, at start: Int, count: Int) {
             assert((1...15).contains(count) && start >= 0 && bytes.count - start >= 16, "a short key needs 16 bytes")
             let first = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
@@ -87,14 +84,14 @@ public final class AMQPStringCache {
     }
 
     /// The slot of `key` in the short strings' table: the top bits of a multiplicative hash.
-    @usableFromInline @inline(__always)
+    @inline(__always)
     static func slot(_ key: ShortKey) -> Int {
         let mixed = (key.low ^ (key.high &* 0x9E37_79B9_7F4A_7C15)) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: mixed &>> UInt64(64 - shortSlotBits))
+        return Int(truncatingIfNeeded: mixed >> (64 - shortSlotBits))
     }
 
     /// The remembered short string with `key`'s bytes; nil when there is none.
-    @usableFromInline @inline(__always)
+    @inline(__always)
     func shortString(matching key: ShortKey) -> String? {
         let entry = shortTable + Self.slot(key)
         guard entry.pointee.key == key else { return nil }
@@ -102,7 +99,6 @@ public final class AMQPStringCache {
     }
 
     /// Remembers `string`, whose bytes `key` holds, in place of the short string in its slot.
-    @usableFromInline
     func rememberShort(_ string: String, key: ShortKey) {
         shortTable[Self.slot(key)] = ShortEntry(key: key, string: string)
     }

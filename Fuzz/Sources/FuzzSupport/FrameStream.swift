@@ -38,14 +38,17 @@ public enum FrameStream {
     }
 
     /// Feeds `input` to the parser `chunkSize` bytes at a time, parsing after each chunk as a
-    /// channel handler does; the result must not depend on how the bytes arrived.
-    public static func parseIncrementally(_ input: ByteBuffer, parser: AMQPFrameParser, chunkSize: Int) -> FrameStreamResult {
+    /// channel handler does (with `strings`, through that cache, as a connection does); the
+    /// result must not depend on how the bytes arrived.
+    public static func parseIncrementally(
+        _ input: ByteBuffer, parser: AMQPFrameParser, chunkSize: Int, strings: AMQPStringCache? = nil
+    ) -> FrameStreamResult {
         var rest = input
         var buffer = ByteBuffer()
         var frames: [AMQPFrame] = []
         while true {
             parsing: while true {
-                switch step(&buffer, parser: parser) {
+                switch step(&buffer, parser: parser, strings: strings) {
                 case .frame(let frame): frames.append(frame)
                 case .needMore: break parsing
                 case .error(let error): return FrameStreamResult(frames: frames, end: .error(error))
@@ -124,6 +127,22 @@ public enum FrameStream {
         return (FrameStreamResult(frames: frames, end: end), buffer.readableBytes)
     }
 
+    /// `result`'s frames encoded again, and its end: equal only when every string in them has
+    /// the same UTF-8 (`String`'s `==` also equates canonically equivalent strings, "é" and
+    /// "e\u{301}"). A frame that does not encode is described instead.
+    public static func exactBytes(_ result: FrameStreamResult) -> [UInt8] {
+        var buffer = ByteBuffer()
+        for frame in result.frames {
+            do {
+                try buffer.writeAMQPFrame(frame)
+            } catch {
+                buffer.writeString(String(reflecting: frame))
+            }
+        }
+        buffer.writeString(String(reflecting: result.end))
+        return Array(buffer.readableBytesView)
+    }
+
     /// `result` with every content header's weight 0: AMQP 0-9-1 leaves it unused, and a whole
     /// delivery does not carry it.
     public static func withoutWeights(_ result: FrameStreamResult) -> FrameStreamResult {
@@ -151,14 +170,14 @@ public enum FrameStream {
 
     /// One parse call, with the parser's contract checked: nil and errors consume nothing; a frame
     /// consumes exactly its 7-byte header, payload and end octet, and agrees with its header.
-    static func step(_ buffer: inout ByteBuffer, parser: AMQPFrameParser) -> Step {
+    static func step(_ buffer: inout ByteBuffer, parser: AMQPFrameParser, strings: AMQPStringCache? = nil) -> Step {
         let before = buffer
         let start = before.readerIndex
         let type = before.getInteger(at: start, as: UInt8.self)
         let channel = before.readableBytes >= 3 ? before.getInteger(at: start + 1, endianness: .big, as: UInt16.self) : nil
         let size = before.readableBytes >= 7 ? before.getInteger(at: start + 3, endianness: .big, as: UInt32.self) : nil
         do {
-            guard let frame = try parser.parse(&buffer) else {
+            guard let frame = try parser.parse(&buffer, sharingStrings: strings) else {
                 fuzzCheck(buffer.readerIndex == start && buffer.writerIndex == before.writerIndex, "parse returned nil but consumed bytes; input \(before.fuzzHex)")
                 return .needMore
             }
