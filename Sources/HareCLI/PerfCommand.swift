@@ -71,7 +71,7 @@ struct PerfCommand: AsyncParsableCommand {
     var count: Int?
     @Option(name: [.short, .long], help: "Queue name; default: a server-named, auto-delete queue for the run.")
     var queue: String?
-    @Flag(name: .long, help: "Declare the queue durable.")
+    @Flag(name: .long, help: "Declare the queue and the exchange durable (a quorum queue always is).")
     var durable = false
     @Flag(name: .long, help: "Declare the queue as a quorum queue (x-queue-type: quorum).")
     var quorum = false
@@ -79,7 +79,11 @@ struct PerfCommand: AsyncParsableCommand {
         name: .customLong("queue-args"), parsing: .singleValue,
         help: ArgumentHelp(
             "Queue arguments as key=value pairs separated by commas, e.g. x-max-length=1000,x-overflow=reject-publish.",
-            discussion: "A whole number is sent as an integer, true or false as a boolean, anything else as a string."
+            discussion: """
+                A whole number is sent as an integer, true or false as a boolean, anything else (or a value in \
+                double quotes, e.g. x-dead-letter-exchange='"2024"') as a string. Values cannot hold commas; \
+                the option may be given again.
+                """
         )
     )
     var queueArgs: [String] = []
@@ -90,7 +94,7 @@ struct PerfCommand: AsyncParsableCommand {
     var consumerArgs: [String] = []
     @Flag(
         name: .long,
-        help: "The queue (named with -q) and the exchange exist: check them and use them as they are, declaring nothing."
+        help: "The queue (named with -q) and the exchange exist: check them and use them as they are, declaring and binding nothing."
     )
     var predeclared = false
     @Flag(name: .long, help: "Publish persistent messages (delivery mode 2).")

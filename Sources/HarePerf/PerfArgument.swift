@@ -17,9 +17,12 @@ public struct PerfArgument: Sendable, Codable, Equatable {
         case string(String)
 
         /// Reads `text` as a whole number, then as `true`/`false`, and otherwise keeps it as a
-        /// string (so `x-overflow=reject-publish` stays a string and `x-max-length=10` does not).
+        /// string (so `x-overflow=reject-publish` stays a string and `x-max-length=10` does not);
+        /// text in double quotes is the string between them (`"2024"` is a string).
         public init(parsing text: Substring) {
-            if let number = Int64(text) {
+            if text.count >= 2, text.first == "\"", text.last == "\"" {
+                self = .string(String(text.dropFirst().dropLast()))
+            } else if let number = Int64(text) {
                 self = .integer(number)
             } else if text == "true" || text == "false" {
                 self = .boolean(text == "true")
@@ -67,24 +70,36 @@ public struct PerfArgument: Sendable, Codable, Equatable {
 
     /// Reads `key=value` pairs separated by commas (`"x-max-length=10,x-overflow=reject-publish"`),
     /// from each of `lists` in turn (an option given several times); the value is everything
-    /// after the first `=`.
+    /// after the first `=`. Spaces around a key or a value are dropped; a value cannot hold a
+    /// comma.
     ///
-    /// - Throws: `PerfConfigurationError` for `setting` when a pair has no `=`, or an empty key.
+    /// - Throws: `PerfConfigurationError` for `setting` when a pair is empty, has no `=`, or has
+    ///   an empty key.
     public static func parse(_ lists: [String], setting: String) throws(PerfConfigurationError) -> [PerfArgument] {
         var arguments: [PerfArgument] = []
         for list in lists {
             for pair in list.split(separator: ",", omittingEmptySubsequences: false) {
+                guard !trimmed(pair).isEmpty else {
+                    throw PerfConfigurationError(setting: setting, reason: "an empty pair in '\(list)' (a comma too many?)")
+                }
                 guard let equals = pair.firstIndex(of: "=") else {
                     throw PerfConfigurationError(setting: setting, reason: "'\(pair)' is not key=value")
                 }
-                let key = pair[..<equals]
+                let key = trimmed(pair[..<equals])
                 guard !key.isEmpty else {
                     throw PerfConfigurationError(setting: setting, reason: "'\(pair)' has no key")
                 }
-                arguments.append(PerfArgument(key: String(key), value: Value(parsing: pair[pair.index(after: equals)...])))
+                arguments.append(PerfArgument(key: String(key), value: Value(parsing: trimmed(pair[pair.index(after: equals)...]))))
             }
         }
         return arguments
+    }
+
+    /// `text` without the spaces at either end.
+    private static func trimmed(_ text: Substring) -> Substring {
+        let start = text.firstIndex { $0 != " " } ?? text.endIndex
+        let end = text.lastIndex { $0 != " " }.map(text.index(after:)) ?? start
+        return text[start..<max(start, end)]
     }
 
     /// Checks a list of arguments for `setting`: keys the wire can carry (a short string, at most

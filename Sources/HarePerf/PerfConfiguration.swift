@@ -44,7 +44,7 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     public var messageCount: Int?
     /// The queue; nil declares a server-named, auto-delete queue for the run.
     public var queue: String?
-    /// Declare the queue durable.
+    /// Declare the queue, and a named exchange, durable (a quorum or stream queue always is).
     public var durable = false
     /// Declare the queue as a quorum queue (`x-queue-type: quorum`; durable).
     public var quorum = false
@@ -62,13 +62,15 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     /// The routing key; nil: the queue's name.
     public var routingKey: String?
     /// The type of `exchange` (direct, fanout, topic, headers, or a plugin's type), which the
-    /// run declares, durable with `durable`, and leaves in place as PerfTest does; nil: direct.
-    /// The broker's own `amq.*` exchanges are not declared, only checked.
+    /// run declares, durable when the queue is (`durable`, `quorum`), binds the queue to with the
+    /// routing key (no binding arguments: a headers exchange routes every message to it), and
+    /// leaves in place as PerfTest does; nil: direct. A run without producers declares and binds
+    /// it too. The broker's own `amq.*` exchanges are not declared, only checked.
     public var exchangeType: String?
     /// The queue (which must be named) and the exchange exist already (PerfTest's
     /// `--predeclared`): the run checks that they are there (passive declares) and uses them as
-    /// they are, with their own arguments; it still binds the queue to a named exchange with the
-    /// routing key, which changes nothing when that binding exists.
+    /// they are, with their own arguments and bindings: nothing is declared or bound, so the
+    /// messages go where the existing bindings send them.
     public var predeclared = false
     /// Sequential round trips: the producer publishes its next message only once the consumer,
     /// on the producer's connection, received the previous one (an RPC client's latency). Every
@@ -139,6 +141,44 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
 }
 
 extension PerfConfiguration {
+    /// Reads a configuration as `JSONEncoder` wrote it (a summary's `configuration`), taking the
+    /// default of each setting it lacks: a summary written by an earlier `hare`, which had fewer
+    /// settings, reads back.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func read<Value: Decodable>(_ key: CodingKeys, into value: inout Value) throws {
+            if let decoded = try container.decodeIfPresent(Value.self, forKey: key) { value = decoded }
+        }
+        try read(.url, into: &url)
+        try read(.producers, into: &producers)
+        try read(.consumers, into: &consumers)
+        try read(.producerChannels, into: &producerChannels)
+        try read(.consumerChannels, into: &consumerChannels)
+        try read(.sharedConnections, into: &sharedConnections)
+        try read(.messageSize, into: &messageSize)
+        try read(.confirmWindow, into: &confirmWindow)
+        try read(.prefetch, into: &prefetch)
+        try read(.multiAckEvery, into: &multiAckEvery)
+        try read(.autoAck, into: &autoAck)
+        try read(.rate, into: &rate)
+        try read(.duration, into: &duration)
+        try read(.messageCount, into: &messageCount)
+        try read(.queue, into: &queue)
+        try read(.durable, into: &durable)
+        try read(.quorum, into: &quorum)
+        try read(.queueArguments, into: &queueArguments)
+        try read(.consumerArguments, into: &consumerArguments)
+        try read(.persistent, into: &persistent)
+        try read(.exchange, into: &exchange)
+        try read(.routingKey, into: &routingKey)
+        try read(.exchangeType, into: &exchangeType)
+        try read(.predeclared, into: &predeclared)
+        try read(.sequential, into: &sequential)
+    }
+}
+
+extension PerfConfiguration {
     /// Checks the exchange, queue and consumer settings against each other.
     private func validateTopology() throws(PerfConfigurationError) {
         func refuse(_ setting: String, _ reason: String) -> PerfConfigurationError {
@@ -146,9 +186,16 @@ extension PerfConfiguration {
         }
         try PerfArgument.validate(queueArguments, setting: "queue-args")
         try PerfArgument.validate(consumerArguments, setting: "consumer-args")
+        if !consumerArguments.isEmpty, consumers == 0 {
+            throw refuse("consumer-args", "a run without consumers (-y 0) has no consumer to give them to")
+        }
         if quorum, let type = queueArguments.first(where: { $0.key == "x-queue-type" }), type.value != .string("quorum") {
             throw refuse("queue-args", "x-queue-type conflicts with --quorum")
         }
+        if queue == nil, let type = replicatedQueueType {
+            throw refuse(quorum ? "quorum" : "queue-args", "a \(type) queue needs --queue: the broker names only classic queues")
+        }
+        if exchange == "amq.default" { throw refuse("exchange", "amq.default is the default exchange: leave --exchange out") }
         if let exchangeType {
             guard !exchange.isEmpty else { throw refuse("exchange-type", "needs --exchange: the default exchange is always direct") }
             guard !exchangeType.isEmpty else { throw refuse("exchange-type", "must not be empty") }
@@ -165,6 +212,21 @@ extension PerfConfiguration {
             throw refuse(setting, "has no effect with --predeclared, which declares nothing")
         }
     }
+
+    /// `quorum` or `stream` when the run declares its queue as one (`quorum`, or `x-queue-type`
+    /// in `queueArguments`); nil for a classic queue.
+    var replicatedQueueType: String? {
+        if quorum { return "quorum" }
+        guard case .string(let type)? = queueArguments.first(where: { $0.key == "x-queue-type" })?.value,
+            type == "quorum" || type == "stream"
+        else { return nil }
+        return type
+    }
+
+    /// Whether the run declares its queue and exchange durable: with `durable`, and for a quorum
+    /// or stream queue, which the broker keeps only durable (and whose bindings survive a
+    /// restart only from a durable exchange).
+    var declaresDurable: Bool { durable || replicatedQueueType != nil }
 
     /// Whether `exchange` is one of the broker's own (`amq.direct`, `amq.topic`, ...), which a
     /// client may check (a passive declare) but not declare.

@@ -116,8 +116,8 @@ public final class PerfRun: Sendable {
         )
     }
 
-    /// Declares the run's exchange and queue (with `predeclared`, checks that they exist) and
-    /// binds the queue to a named exchange; returns the queue's name.
+    /// Declares the run's exchange and queue and binds the queue to a named exchange (with
+    /// `predeclared`, only checks that they exist); returns the queue's name.
     private func declareQueue(on setup: PerfEndpoint) async throws -> String {
         let exchange = configuration.exchange
         if !exchange.isEmpty {
@@ -125,7 +125,7 @@ public final class PerfRun: Sendable {
             let _: AMQP.Exchange.DeclareOk = try await setup.call { channel, done in
                 channel.exchangeDeclare(
                     exchange: exchange, exchangeType: configuration.exchangeType ?? "direct", passive: checkOnly,
-                    durable: configuration.durable, callback: done
+                    durable: configuration.declaresDurable, callback: done
                 )
             }
         }
@@ -134,11 +134,11 @@ public final class PerfRun: Sendable {
         let name = configuration.queue ?? ""
         let declared: AMQP.Queue.DeclareOk = try await setup.call { channel, done in
             channel.queueDeclare(
-                queue: name, passive: configuration.predeclared, durable: configuration.durable || configuration.quorum,
+                queue: name, passive: configuration.predeclared, durable: configuration.declaresDurable,
                 autoDelete: configuration.queue == nil, arguments: arguments, callback: done
             )
         }
-        if !exchange.isEmpty {
+        if !exchange.isEmpty, !configuration.predeclared {
             let _: AMQP.Queue.BindOk = try await setup.call { channel, done in
                 channel.queueBind(
                     queue: declared.queue, exchange: exchange, routingKey: configuration.routingKey ?? declared.queue,

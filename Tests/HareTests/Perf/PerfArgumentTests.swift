@@ -1,9 +1,5 @@
 import AMQPProtocol
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 @testable import HarePerf
 import Testing
 
@@ -29,15 +25,25 @@ struct PerfArgumentTests {
             PerfArgument(key: "big", value: .integer(Int64.max)),
         ])
         #expect(try PerfArgument.parse([], setting: "queue-args").isEmpty)
+        #expect(try PerfArgument.parse([#"x-dead-letter-exchange="2024", a = 1 ,b= x y "#], setting: "queue-args") == [
+            PerfArgument(key: "x-dead-letter-exchange", value: .string("2024")),
+            PerfArgument(key: "a", value: .integer(1)),
+            PerfArgument(key: "b", value: .string("x y")),
+        ], "quotes make a string; spaces around keys and values go")
+        #expect(PerfArgument.Value(parsing: #""""#) == .string(""))
+        #expect(PerfArgument.Value(parsing: #"""#) == .string(#"""#), "a lone quote is text")
+        #expect(PerfArgument.Value(parsing: #""true""#) == .string("true"))
         #expect(PerfArgument.Value(parsing: "9223372036854775808") == .string("9223372036854775808"), "past Int64: text")
         #expect(PerfArgument.Value(parsing: "True") == .string("True"), "only true and false are booleans")
     }
 
     static let malformed: [(String, String)] = [
         ("x-max-length", "'x-max-length' is not key=value"),
-        ("a=1,,b=2", "'' is not key=value"),
-        ("a=1,", "'' is not key=value"),
+        ("a=1,,b=2", "an empty pair in 'a=1,,b=2' (a comma too many?)"),
+        ("a=1,", "an empty pair in 'a=1,' (a comma too many?)"),
+        ("a=1, ", "an empty pair in 'a=1, ' (a comma too many?)"),
         ("=5", "'=5' has no key"),
+        (" =5", "' =5' has no key"),
     ]
 
     @Test("a pair without '=' or without a key is refused, naming the pair", arguments: malformed)
@@ -78,9 +84,48 @@ struct PerfArgumentTests {
         return configuration
     }
 
+    @Test("a configuration written without the newer settings reads back with their defaults")
+    func olderJSON() throws {
+        var configuration = PerfConfiguration()
+        configuration.queue = "q"
+        configuration.quorum = true
+        configuration.queueArguments = [PerfArgument(key: "x-max-length", value: .integer(9))]
+        configuration.consumerArguments = [PerfArgument(key: "x-priority", value: .boolean(true))]
+        configuration.exchange = "e"
+        configuration.exchangeType = "topic"
+        configuration.predeclared = true
+        configuration.duration = 2.5
+        let encoded = try JSONEncoder().encode(configuration)
+        #expect(try JSONDecoder().decode(PerfConfiguration.self, from: encoded) == configuration, "all settings round-trip")
+
+        var older = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        for key in ["queueArguments", "consumerArguments", "exchangeType", "predeclared", "duration"] { older[key] = nil }
+        let decoded = try JSONDecoder().decode(PerfConfiguration.self, from: try JSONSerialization.data(withJSONObject: older))
+        var expected = configuration
+        expected.queueArguments = []
+        expected.consumerArguments = []
+        expected.exchangeType = nil
+        expected.predeclared = false
+        expected.duration = nil
+        #expect(decoded == expected)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(PerfConfiguration.self, from: Data(#"{"producers":"two"}"#.utf8)) }
+    }
+
+    @Test("the queue and the exchange are declared durable with --durable and for a quorum or stream queue")
+    func durability() {
+        #expect(!PerfConfiguration().declaresDurable)
+        #expect(Self.changed { $0.durable = true }.declaresDurable)
+        #expect(Self.changed { $0.quorum = true }.declaresDurable)
+        #expect(Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))] }.declaresDurable)
+        #expect(Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("quorum"))] }.declaresDurable)
+        #expect(!Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("classic"))] }.declaresDurable)
+    }
+
     static let accepted: [PerfConfiguration] = [
         changed { $0.queueArguments = [PerfArgument(key: "x-max-length", value: .integer(5))] },
-        changed { $0.quorum = true; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("quorum"))] },
+        changed { $0.queue = "q"; $0.quorum = true; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("quorum"))] },
+        changed { $0.queue = "q"; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))] },
+        changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("classic"))] },
         changed { $0.consumerArguments = [PerfArgument(key: "x-priority", value: .integer(3))] },
         changed { $0.exchange = "perf"; $0.exchangeType = "topic"; $0.routingKey = "a.b" },
         changed { $0.queue = "q"; $0.predeclared = true },
@@ -104,8 +149,16 @@ struct PerfArgumentTests {
             $0.queueArguments = [PerfArgument(key: String(repeating: "k", count: 256), value: .integer(1))]
         }),
         ("queue-args", "x-queue-type conflicts with --quorum", changed {
-            $0.quorum = true; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("classic"))]
+            $0.queue = "q"; $0.quorum = true; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("classic"))]
         }),
+        ("quorum", "a quorum queue needs --queue: the broker names only classic queues", changed { $0.quorum = true }),
+        ("queue-args", "a stream queue needs --queue: the broker names only classic queues", changed {
+            $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))]
+        }),
+        ("consumer-args", "a run without consumers (-y 0) has no consumer to give them to", changed {
+            $0.consumers = 0; $0.consumerArguments = [PerfArgument(key: "x-priority", value: .integer(1))]
+        }),
+        ("exchange", "amq.default is the default exchange: leave --exchange out", changed { $0.exchange = "amq.default" }),
         ("exchange-type", "needs --exchange: the default exchange is always direct", changed { $0.exchangeType = "fanout" }),
         ("exchange-type", "must not be empty", changed { $0.exchange = "perf"; $0.exchangeType = "" }),
         ("exchange-type", "'amq.topic' is the broker's own exchange, which a client cannot declare", changed {

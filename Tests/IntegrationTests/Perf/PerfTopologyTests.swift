@@ -42,6 +42,24 @@ extension Integration {
             }
         }
 
+        /// Runs `body`, then `cleanup`, whether `body` threw or not.
+        func withCleanup<T>(_ cleanup: () async -> Void, _ body: () async throws -> T) async throws -> T {
+            do {
+                let result = try await body()
+                await cleanup()
+                return result
+            } catch {
+                await cleanup()
+                throw error
+            }
+        }
+
+        /// Deletes what a test declared, ignoring what is not there.
+        func delete(queues: [String] = [], exchanges: [String] = []) async {
+            for queue in queues { _ = try? await withChannel { try await $0.queueDelete(queue: queue) } }
+            for exchange in exchanges { _ = try? await withChannel { try await $0.exchangeDelete(exchange: exchange) } }
+        }
+
         /// Deletes `queue` and returns how many messages it held.
         func deleteCounting(_ queue: String) async throws -> UInt32 {
             try await withChannel { try await $0.queueDelete(queue: queue).messageCount }
@@ -50,24 +68,50 @@ extension Integration {
         @Test("a named exchange is declared with its type, and the messages reach the queue through it")
         func exchangeOfItsType() async throws {
             let exchange = Names.unique("hare-test-perf-x")
-            let summary = try await run(perfConfiguration {
-                $0.exchange = exchange
-                $0.exchangeType = "fanout"
-                $0.routingKey = "any.key"
-                $0.messageCount = 500
-                $0.confirmWindow = 100
-            }, "a run through a fanout exchange")
-            #expect(summary.counts.confirmed == 500)
-            #expect(summary.counts.received == 500)
-            // The broker holds a fanout exchange: declaring it as direct is refused.
-            var redeclared: (any Error)?
-            do {
-                _ = try await withChannel { try await $0.exchangeDeclare(exchange: exchange, exchangeType: "direct") }
-            } catch {
-                redeclared = error
+            try await withCleanup({ await delete(exchanges: [exchange]) }) {
+                let summary = try await run(perfConfiguration {
+                    $0.exchange = exchange
+                    $0.exchangeType = "fanout"
+                    $0.routingKey = "any.key"
+                    $0.messageCount = 500
+                    $0.confirmWindow = 100
+                }, "a run through a fanout exchange")
+                #expect(summary.counts.confirmed == 500)
+                #expect(summary.counts.received == 500)
+                // The broker holds a fanout exchange, not durable: declaring it otherwise is refused.
+                for (type, durable) in [("direct", false), ("fanout", true)] {
+                    var redeclared: (any Error)?
+                    do {
+                        _ = try await withChannel { try await $0.exchangeDeclare(exchange: exchange, exchangeType: type, durable: durable) }
+                    } catch {
+                        redeclared = error
+                    }
+                    #expect((redeclared as? ChannelClosedByBroker)?.replyCode == 406, "\(type), durable \(durable): \(String(describing: redeclared))")
+                }
             }
-            #expect((redeclared as? ChannelClosedByBroker)?.replyCode == 406, "\(String(describing: redeclared))")
-            _ = try await withChannel { try await $0.exchangeDelete(exchange: exchange) }
+        }
+
+        @Test("with a quorum queue the exchange is durable too, so the binding survives a restart")
+        func quorumQueueDurableExchange() async throws {
+            let exchange = Names.unique("hare-test-perf-qx")
+            let queue = Names.unique("hare-test-perf-qq")
+            try await withCleanup({ await delete(queues: [queue], exchanges: [exchange]) }) {
+                let summary = try await run(perfConfiguration {
+                    $0.queue = queue
+                    $0.quorum = true
+                    $0.exchange = exchange
+                    $0.exchangeType = "topic"
+                    $0.routingKey = "perf.#"
+                    $0.messageCount = 200
+                    $0.confirmWindow = 50
+                }, "a run into a quorum queue through a topic exchange")
+                #expect(summary.counts.received == 200)
+                // Declaring them durable again matches what the broker holds.
+                try await withChannel { channel in
+                    _ = try await channel.exchangeDeclare(exchange: exchange, exchangeType: "topic", durable: true)
+                    _ = try await channel.queueDeclare(queue: queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
+                }
+            }
         }
 
         @Test("the broker's own amq.* exchanges are checked, not declared")
@@ -83,41 +127,87 @@ extension Integration {
         @Test("queue arguments are declared with their types: x-max-length keeps the newest 100 of 300")
         func queueArguments() async throws {
             let queue = Names.unique("hare-test-perf-args")
-            let summary = try await run(perfConfiguration {
-                $0.queue = queue
-                $0.consumers = 0
-                $0.messageCount = 300
-                $0.confirmWindow = 100
-                $0.queueArguments = [PerfArgument(key: "x-max-length", value: .integer(100))]
-            }, "filling a queue with x-max-length")
-            #expect(summary.counts.confirmed == 300)
-            #expect(try await deleteCounting(queue) == 100)
+            try await withCleanup({ await delete(queues: [queue]) }) {
+                let summary = try await run(perfConfiguration {
+                    $0.queue = queue
+                    $0.consumers = 0
+                    $0.messageCount = 300
+                    $0.confirmWindow = 100
+                    $0.queueArguments = [PerfArgument(key: "x-max-length", value: .integer(100))]
+                }, "filling a queue with x-max-length")
+                #expect(summary.counts.confirmed == 300)
+                #expect(try await deleteCounting(queue) == 100)
+            }
         }
 
         @Test("predeclared: the existing queue is used with its own arguments; declaring it over them is refused")
         func predeclaredQueue() async throws {
             let queue = Names.unique("hare-test-perf-pre")
-            _ = try await withChannel { try await $0.queueDeclare(queue: queue, arguments: ["x-max-length": .int64(20)]) }
-            let fill = perfConfiguration {
-                $0.queue = queue
-                $0.consumers = 0
-                $0.messageCount = 50
-                $0.confirmWindow = 10
+            try await withCleanup({ await delete(queues: [queue]) }) {
+                _ = try await withChannel { try await $0.queueDeclare(queue: queue, arguments: ["x-max-length": .int64(20)]) }
+                let fill = perfConfiguration {
+                    $0.queue = queue
+                    $0.consumers = 0
+                    $0.messageCount = 50
+                    $0.confirmWindow = 10
+                }
+                let declaring = await refusal(fill, "declaring over a queue with other arguments")
+                #expect(declaring?.replyCode == 406)
+                let summary = try await run(perfConfiguration {
+                    $0 = fill
+                    $0.predeclared = true
+                }, "a predeclared queue")
+                #expect(summary.counts.confirmed == 50)
+                #expect(try await deleteCounting(queue) == 20, "the queue's own x-max-length applied")
             }
-            let declaring = await refusal(fill, "declaring over a queue with other arguments")
-            #expect(declaring?.replyCode == 406)
-            let summary = try await run(perfConfiguration {
-                $0 = fill
-                $0.predeclared = true
-            }, "a predeclared queue")
-            #expect(summary.counts.confirmed == 50)
-            #expect(try await deleteCounting(queue) == 20, "the queue's own x-max-length applied")
-
             let missing = await refusal(perfConfiguration {
                 $0.queue = Names.unique("hare-test-perf-missing")
                 $0.predeclared = true
                 $0.messageCount = 10
             }, "a predeclared queue that is not there")
+            #expect(missing?.replyCode == 404)
+        }
+
+        @Test("predeclared: the messages go by the existing bindings, and the run binds nothing")
+        func predeclaredExchange() async throws {
+            let exchange = Names.unique("hare-test-perf-prex")
+            let queue = Names.unique("hare-test-perf-preq")
+            try await withCleanup({ await delete(queues: [queue], exchanges: [exchange]) }) {
+                try await withChannel { channel in
+                    _ = try await channel.exchangeDeclare(exchange: exchange, exchangeType: "fanout")
+                    _ = try await channel.queueDeclare(queue: queue)
+                    _ = try await channel.queueBind(queue: queue, exchange: exchange, routingKey: "")
+                }
+                let summary = try await run(perfConfiguration {
+                    $0.queue = queue
+                    $0.exchange = exchange
+                    $0.routingKey = "perf.key"
+                    $0.predeclared = true
+                    $0.consumers = 0
+                    $0.messageCount = 50
+                    $0.confirmWindow = 10
+                }, "a run through a predeclared exchange")
+                #expect(summary.counts.confirmed == 50)
+                // Without the test's own binding nothing routes: the run added none of its own.
+                let unroutable: (any Error)? = try await withChannel { channel in
+                    _ = try await channel.queueUnbind(queue: queue, exchange: exchange, routingKey: "")
+                    _ = try await channel.confirmSelect()
+                    do {
+                        try await channel.publish(exchange: exchange, routingKey: "perf.key", body: "probe", mandatory: true)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+                #expect(unroutable is UnroutableError, "\(String(describing: unroutable))")
+                #expect(try await deleteCounting(queue) == 50)
+            }
+            let missing = await refusal(perfConfiguration {
+                $0.queue = queue
+                $0.exchange = Names.unique("hare-test-perf-nox")
+                $0.predeclared = true
+                $0.messageCount = 10
+            }, "a predeclared exchange that is not there")
             #expect(missing?.replyCode == 404)
         }
 
