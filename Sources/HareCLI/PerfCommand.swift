@@ -71,7 +71,7 @@ struct PerfCommand: AsyncParsableCommand {
     var count: Int?
     @Option(name: [.short, .long], help: "Queue name; default: a server-named, auto-delete queue for the run.")
     var queue: String?
-    @Flag(name: .long, help: "Declare the queue and the exchange durable (a quorum queue always is).")
+    @Flag(name: .long, help: "Declare the queue and the exchange durable (a quorum or stream queue always is).")
     var durable = false
     @Flag(name: .long, help: "Declare the queue as a quorum queue (x-queue-type: quorum).")
     var quorum = false
@@ -94,9 +94,14 @@ struct PerfCommand: AsyncParsableCommand {
     var consumerArgs: [String] = []
     @Flag(
         name: .long,
-        help: "The queue (named with -q) and the exchange exist: check them and use them as they are, declaring and binding nothing."
+        help: "The queue (named with -q) and the exchange exist: check them and use them as they are, declaring nothing."
     )
     var predeclared = false
+    @Flag(
+        name: .customLong("skip-binding-queues"),
+        help: "Do not bind the queue to the exchange: the messages go by the exchange's existing bindings."
+    )
+    var skipBindingQueues = false
     @Flag(name: .long, help: "Publish persistent messages (delivery mode 2).")
     var persistent = false
     @Option(name: [.short, .long], help: "Exchange to publish to; the queue is bound to it. Default: the default exchange.")
@@ -144,6 +149,7 @@ struct PerfCommand: AsyncParsableCommand {
         configuration.queueArguments = try PerfArgument.parse(queueArgs, setting: "queue-args")
         configuration.consumerArguments = try PerfArgument.parse(consumerArgs, setting: "consumer-args")
         configuration.predeclared = predeclared
+        configuration.skipBindingQueues = skipBindingQueues
         configuration.persistent = persistent
         configuration.exchange = exchange
         configuration.routingKey = routingKey

@@ -83,7 +83,7 @@ public struct PerfArgument: Sendable, Codable, Equatable {
                     throw PerfConfigurationError(setting: setting, reason: "an empty pair in '\(list)' (a comma too many?)")
                 }
                 guard let equals = pair.firstIndex(of: "=") else {
-                    throw PerfConfigurationError(setting: setting, reason: "'\(pair)' is not key=value")
+                    throw PerfConfigurationError(setting: setting, reason: "'\(pair)' is not key=value (a value cannot hold a comma)")
                 }
                 let key = trimmed(pair[..<equals])
                 guard !key.isEmpty else {

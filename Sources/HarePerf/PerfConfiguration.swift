@@ -44,7 +44,8 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     public var messageCount: Int?
     /// The queue; nil declares a server-named, auto-delete queue for the run.
     public var queue: String?
-    /// Declare the queue, and a named exchange, durable (a quorum or stream queue always is).
+    /// Declare the queue and a named exchange durable (a quorum or stream queue is durable
+    /// without it; its exchange is not, as PerfTest declares it).
     public var durable = false
     /// Declare the queue as a quorum queue (`x-queue-type: quorum`; durable).
     public var quorum = false
@@ -62,16 +63,19 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     /// The routing key; nil: the queue's name.
     public var routingKey: String?
     /// The type of `exchange` (direct, fanout, topic, headers, or a plugin's type), which the
-    /// run declares, durable when the queue is (`durable`, `quorum`), binds the queue to with the
-    /// routing key (no binding arguments: a headers exchange routes every message to it), and
-    /// leaves in place as PerfTest does; nil: direct. A run without producers declares and binds
-    /// it too. The broker's own `amq.*` exchanges are not declared, only checked.
+    /// run declares (durable with `durable`), binds the queue to with the routing key (no
+    /// binding arguments: a headers exchange routes every message to it) and leaves in place,
+    /// as PerfTest does; nil: direct. A run without producers declares and binds it too. The
+    /// broker's own `amq.*` exchanges are not declared, only checked.
     public var exchangeType: String?
     /// The queue (which must be named) and the exchange exist already (PerfTest's
     /// `--predeclared`): the run checks that they are there (passive declares) and uses them as
-    /// they are, with their own arguments and bindings: nothing is declared or bound, so the
-    /// messages go where the existing bindings send them.
+    /// they are, with their own arguments. It still binds the queue to a named exchange, as
+    /// PerfTest does, unless `skipBindingQueues`.
     public var predeclared = false
+    /// Do not bind the queue to the named exchange (PerfTest's `--skip-binding-queues`): the
+    /// messages go where the exchange's existing bindings send them.
+    public var skipBindingQueues = false
     /// Sequential round trips: the producer publishes its next message only once the consumer,
     /// on the producer's connection, received the previous one (an RPC client's latency). Every
     /// consumer channel opens on the producer's connection.
@@ -174,6 +178,7 @@ extension PerfConfiguration {
         try read(.routingKey, into: &routingKey)
         try read(.exchangeType, into: &exchangeType)
         try read(.predeclared, into: &predeclared)
+        try read(.skipBindingQueues, into: &skipBindingQueues)
         try read(.sequential, into: &sequential)
     }
 }
@@ -195,7 +200,13 @@ extension PerfConfiguration {
         if queue == nil, let type = replicatedQueueType {
             throw refuse(quorum ? "quorum" : "queue-args", "a \(type) queue needs --queue: the broker names only classic queues")
         }
+        if replicatedQueueType == "stream", consumers > 0, prefetch == 0 || autoAck {
+            throw refuse("queue-args", "a stream queue's consumers need --prefetch and manual acknowledgements (no --auto-ack)")
+        }
         if exchange == "amq.default" { throw refuse("exchange", "amq.default is the default exchange: leave --exchange out") }
+        if skipBindingQueues, exchange.isEmpty {
+            throw refuse("skip-binding-queues", "needs --exchange: the default exchange routes to every queue by its name")
+        }
         if let exchangeType {
             guard !exchange.isEmpty else { throw refuse("exchange-type", "needs --exchange: the default exchange is always direct") }
             guard !exchangeType.isEmpty else { throw refuse("exchange-type", "must not be empty") }
@@ -223,10 +234,10 @@ extension PerfConfiguration {
         return type
     }
 
-    /// Whether the run declares its queue and exchange durable: with `durable`, and for a quorum
-    /// or stream queue, which the broker keeps only durable (and whose bindings survive a
-    /// restart only from a durable exchange).
-    var declaresDurable: Bool { durable || replicatedQueueType != nil }
+    /// Whether the run declares its queue durable: with `durable`, and for a quorum or stream
+    /// queue, which the broker keeps only durable. (The exchange is durable with `durable` only:
+    /// PerfTest declares it without, and an exchange declared again must match.)
+    var queueIsDurable: Bool { durable || replicatedQueueType != nil }
 
     /// Whether `exchange` is one of the broker's own (`amq.direct`, `amq.topic`, ...), which a
     /// client may check (a passive declare) but not declare.

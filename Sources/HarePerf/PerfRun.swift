@@ -47,14 +47,23 @@ public final class PerfRun: Sendable {
         defer { group.shutdownGracefully { _ in } }
 
         let setup = try await PerfEndpoint.open(parameters, on: group)
+        var declared: String?
         let queue: String
         let connections: [PerfOpenConnection]
         do {
+            try await declareExchange(on: setup)
             queue = try await declareQueue(on: setup)
+            declared = queue
+            try await bindQueue(queue, on: setup)
             connections = try await openConnections(
                 parameters, on: group, queue: queue, routingKey: configuration.routingKey ?? queue
             )
         } catch {
+            // The run's own queue goes with it (auto-delete removes a queue only after it had a
+            // consumer); the setup channel may have been closed by the failure.
+            if configuration.queue == nil, let declared, let cleanup = try? await PerfEndpoint.open(on: setup.connection) {
+                let _: AMQP.Queue.DeleteOk? = try? await cleanup.call { channel, done in channel.queueDelete(queue: declared, callback: done) }
+            }
             await setup.close()
             throw error
         }
@@ -116,37 +125,42 @@ public final class PerfRun: Sendable {
         )
     }
 
-    /// Declares the run's exchange and queue and binds the queue to a named exchange (with
-    /// `predeclared`, only checks that they exist); returns the queue's name.
-    private func declareQueue(on setup: PerfEndpoint) async throws -> String {
+    /// Declares the run's named exchange (with `predeclared`, or one of the broker's own, only
+    /// checks that it exists).
+    private func declareExchange(on setup: PerfEndpoint) async throws {
         let exchange = configuration.exchange
-        if !exchange.isEmpty {
-            let checkOnly = configuration.predeclared || configuration.isBrokerExchange
-            let _: AMQP.Exchange.DeclareOk = try await setup.call { channel, done in
-                channel.exchangeDeclare(
-                    exchange: exchange, exchangeType: configuration.exchangeType ?? "direct", passive: checkOnly,
-                    durable: configuration.declaresDurable, callback: done
-                )
-            }
+        guard !exchange.isEmpty else { return }
+        let checkOnly = configuration.predeclared || configuration.isBrokerExchange
+        let _: AMQP.Exchange.DeclareOk = try await setup.call { channel, done in
+            channel.exchangeDeclare(
+                exchange: exchange, exchangeType: configuration.exchangeType ?? "direct", passive: checkOnly,
+                durable: configuration.durable, callback: done
+            )
         }
+    }
+
+    /// Declares the run's queue (with `predeclared`, only checks that it exists); returns its name.
+    private func declareQueue(on setup: PerfEndpoint) async throws -> String {
         var arguments = PerfArgument.table(configuration.queueArguments)
         if configuration.quorum { arguments["x-queue-type"] = .string("quorum") }
         let name = configuration.queue ?? ""
         let declared: AMQP.Queue.DeclareOk = try await setup.call { channel, done in
             channel.queueDeclare(
-                queue: name, passive: configuration.predeclared, durable: configuration.declaresDurable,
+                queue: name, passive: configuration.predeclared, durable: configuration.queueIsDurable,
                 autoDelete: configuration.queue == nil, arguments: arguments, callback: done
             )
         }
-        if !exchange.isEmpty, !configuration.predeclared {
-            let _: AMQP.Queue.BindOk = try await setup.call { channel, done in
-                channel.queueBind(
-                    queue: declared.queue, exchange: exchange, routingKey: configuration.routingKey ?? declared.queue,
-                    callback: done
-                )
-            }
-        }
         return declared.queue
+    }
+
+    /// Binds `queue` to the named exchange with the routing key, unless `skipBindingQueues`.
+    private func bindQueue(_ queue: String, on setup: PerfEndpoint) async throws {
+        guard !configuration.exchange.isEmpty, !configuration.skipBindingQueues else { return }
+        let _: AMQP.Queue.BindOk = try await setup.call { channel, done in
+            channel.queueBind(
+                queue: queue, exchange: configuration.exchange, routingKey: configuration.routingKey ?? queue, callback: done
+            )
+        }
     }
 
     /// Reports every second until the run should stop; returns every latency reported and the

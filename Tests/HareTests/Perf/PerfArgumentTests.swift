@@ -38,7 +38,7 @@ struct PerfArgumentTests {
     }
 
     static let malformed: [(String, String)] = [
-        ("x-max-length", "'x-max-length' is not key=value"),
+        ("x-max-length", "'x-max-length' is not key=value (a value cannot hold a comma)"),
         ("a=1,,b=2", "an empty pair in 'a=1,,b=2' (a comma too many?)"),
         ("a=1,", "an empty pair in 'a=1,' (a comma too many?)"),
         ("a=1, ", "an empty pair in 'a=1, ' (a comma too many?)"),
@@ -84,47 +84,77 @@ struct PerfArgumentTests {
         return configuration
     }
 
-    @Test("a configuration written without the newer settings reads back with their defaults")
+    @Test("every setting round-trips through JSON, and one written without the newer settings reads back with their defaults")
     func olderJSON() throws {
+        // Every setting away from its default, so that a setting the decoder forgets shows.
         var configuration = PerfConfiguration()
+        configuration.url = "amqp://elsewhere:5673/v"
+        configuration.producers = 3
+        configuration.consumers = 2
+        configuration.producerChannels = 4
+        configuration.consumerChannels = 5
+        configuration.sharedConnections = true
+        configuration.messageSize = 100
+        configuration.confirmWindow = 7
+        configuration.prefetch = 8
+        configuration.multiAckEvery = 4
+        configuration.autoAck = true
+        configuration.rate = 12.5
+        configuration.duration = 2.5
+        configuration.messageCount = 99
         configuration.queue = "q"
+        configuration.durable = true
         configuration.quorum = true
         configuration.queueArguments = [PerfArgument(key: "x-max-length", value: .integer(9))]
         configuration.consumerArguments = [PerfArgument(key: "x-priority", value: .boolean(true))]
+        configuration.persistent = true
         configuration.exchange = "e"
+        configuration.routingKey = "k"
         configuration.exchangeType = "topic"
         configuration.predeclared = true
-        configuration.duration = 2.5
+        configuration.skipBindingQueues = true
+        configuration.sequential = true
         let encoded = try JSONEncoder().encode(configuration)
+        let object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect(object.count == 26, "a setting added since: set it above and count it here")
+        let defaults = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(PerfConfiguration())) as? [String: Any])
+        for (key, value) in object {
+            let set = try JSONSerialization.data(withJSONObject: [value])
+            let byDefault = try defaults[key].map { try JSONSerialization.data(withJSONObject: [$0]) }
+            #expect(set != byDefault, "\(key) is at its default")
+        }
         #expect(try JSONDecoder().decode(PerfConfiguration.self, from: encoded) == configuration, "all settings round-trip")
 
-        var older = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
-        for key in ["queueArguments", "consumerArguments", "exchangeType", "predeclared", "duration"] { older[key] = nil }
+        var older = object
+        for key in ["queueArguments", "consumerArguments", "exchangeType", "predeclared", "skipBindingQueues", "duration"] { older[key] = nil }
         let decoded = try JSONDecoder().decode(PerfConfiguration.self, from: try JSONSerialization.data(withJSONObject: older))
         var expected = configuration
         expected.queueArguments = []
         expected.consumerArguments = []
         expected.exchangeType = nil
         expected.predeclared = false
+        expected.skipBindingQueues = false
         expected.duration = nil
         #expect(decoded == expected)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(PerfConfiguration.self, from: Data(#"{"producers":"two"}"#.utf8)) }
     }
 
-    @Test("the queue and the exchange are declared durable with --durable and for a quorum or stream queue")
+    @Test("the queue is declared durable with --durable and as a quorum or stream queue")
     func durability() {
-        #expect(!PerfConfiguration().declaresDurable)
-        #expect(Self.changed { $0.durable = true }.declaresDurable)
-        #expect(Self.changed { $0.quorum = true }.declaresDurable)
-        #expect(Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))] }.declaresDurable)
-        #expect(Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("quorum"))] }.declaresDurable)
-        #expect(!Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("classic"))] }.declaresDurable)
+        #expect(!PerfConfiguration().queueIsDurable)
+        #expect(Self.changed { $0.durable = true }.queueIsDurable)
+        #expect(Self.changed { $0.quorum = true }.queueIsDurable)
+        #expect(Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))] }.queueIsDurable)
+        #expect(Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("quorum"))] }.queueIsDurable)
+        #expect(!Self.changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("classic"))] }.queueIsDurable)
     }
 
     static let accepted: [PerfConfiguration] = [
         changed { $0.queueArguments = [PerfArgument(key: "x-max-length", value: .integer(5))] },
         changed { $0.queue = "q"; $0.quorum = true; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("quorum"))] },
-        changed { $0.queue = "q"; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))] },
+        changed { $0.queue = "q"; $0.prefetch = 100; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))] },
+        changed { $0.queue = "q"; $0.consumers = 0; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))] },
+        changed { $0.exchange = "perf"; $0.skipBindingQueues = true },
         changed { $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("classic"))] },
         changed { $0.consumerArguments = [PerfArgument(key: "x-priority", value: .integer(3))] },
         changed { $0.exchange = "perf"; $0.exchangeType = "topic"; $0.routingKey = "a.b" },
@@ -159,6 +189,16 @@ struct PerfArgumentTests {
             $0.consumers = 0; $0.consumerArguments = [PerfArgument(key: "x-priority", value: .integer(1))]
         }),
         ("exchange", "amq.default is the default exchange: leave --exchange out", changed { $0.exchange = "amq.default" }),
+        ("queue-args", "a stream queue's consumers need --prefetch and manual acknowledgements (no --auto-ack)", changed {
+            $0.queue = "q"; $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))]
+        }),
+        ("queue-args", "a stream queue's consumers need --prefetch and manual acknowledgements (no --auto-ack)", changed {
+            $0.queue = "q"; $0.prefetch = 10; $0.autoAck = true
+            $0.queueArguments = [PerfArgument(key: "x-queue-type", value: .string("stream"))]
+        }),
+        ("skip-binding-queues", "needs --exchange: the default exchange routes to every queue by its name", changed {
+            $0.skipBindingQueues = true
+        }),
         ("exchange-type", "needs --exchange: the default exchange is always direct", changed { $0.exchangeType = "fanout" }),
         ("exchange-type", "must not be empty", changed { $0.exchange = "perf"; $0.exchangeType = "" }),
         ("exchange-type", "'amq.topic' is the broker's own exchange, which a client cannot declare", changed {

@@ -91,8 +91,8 @@ extension Integration {
             }
         }
 
-        @Test("with a quorum queue the exchange is durable too, so the binding survives a restart")
-        func quorumQueueDurableExchange() async throws {
+        @Test("a quorum queue is durable, its exchange durable only with --durable (as PerfTest declares it)")
+        func quorumQueueAndExchange() async throws {
             let exchange = Names.unique("hare-test-perf-qx")
             let queue = Names.unique("hare-test-perf-qq")
             try await withCleanup({ await delete(queues: [queue], exchanges: [exchange]) }) {
@@ -106,11 +106,21 @@ extension Integration {
                     $0.confirmWindow = 50
                 }, "a run into a quorum queue through a topic exchange")
                 #expect(summary.counts.received == 200)
-                // Declaring them durable again matches what the broker holds.
+                // Declaring them again as the broker holds them succeeds.
                 try await withChannel { channel in
-                    _ = try await channel.exchangeDeclare(exchange: exchange, exchangeType: "topic", durable: true)
+                    _ = try await channel.exchangeDeclare(exchange: exchange, exchangeType: "topic", durable: false)
                     _ = try await channel.queueDeclare(queue: queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
                 }
+                // A run that names the same exchange with --durable is refused: it would differ.
+                let durable = await refusal(perfConfiguration {
+                    $0.queue = queue
+                    $0.quorum = true
+                    $0.durable = true
+                    $0.exchange = exchange
+                    $0.exchangeType = "topic"
+                    $0.messageCount = 10
+                }, "a durable exchange over a transient one")
+                #expect(durable?.replyCode == 406)
             }
         }
 
@@ -168,8 +178,8 @@ extension Integration {
             #expect(missing?.replyCode == 404)
         }
 
-        @Test("predeclared: the messages go by the existing bindings, and the run binds nothing")
-        func predeclaredExchange() async throws {
+        @Test("predeclared with --skip-binding-queues: the messages go by the existing bindings, and the run binds nothing", arguments: [true, false])
+        func predeclaredExchange(skipBinding: Bool) async throws {
             let exchange = Names.unique("hare-test-perf-prex")
             let queue = Names.unique("hare-test-perf-preq")
             try await withCleanup({ await delete(queues: [queue], exchanges: [exchange]) }) {
@@ -183,12 +193,14 @@ extension Integration {
                     $0.exchange = exchange
                     $0.routingKey = "perf.key"
                     $0.predeclared = true
+                    $0.skipBindingQueues = skipBinding
                     $0.consumers = 0
                     $0.messageCount = 50
                     $0.confirmWindow = 10
                 }, "a run through a predeclared exchange")
                 #expect(summary.counts.confirmed == 50)
-                // Without the test's own binding nothing routes: the run added none of its own.
+                // Without the test's own binding, a message routes only by one the run made (as
+                // PerfTest binds a predeclared queue), and with --skip-binding-queues by none.
                 let unroutable: (any Error)? = try await withChannel { channel in
                     _ = try await channel.queueUnbind(queue: queue, exchange: exchange, routingKey: "")
                     _ = try await channel.confirmSelect()
@@ -199,9 +211,15 @@ extension Integration {
                         return error
                     }
                 }
-                #expect(unroutable is UnroutableError, "\(String(describing: unroutable))")
-                #expect(try await deleteCounting(queue) == 50)
+                if skipBinding {
+                    #expect(unroutable is UnroutableError, "\(String(describing: unroutable))")
+                    #expect(try await deleteCounting(queue) == 50)
+                } else {
+                    #expect(unroutable == nil, "\(String(describing: unroutable))")
+                    #expect(try await deleteCounting(queue) == 51)
+                }
             }
+            guard skipBinding else { return }
             let missing = await refusal(perfConfiguration {
                 $0.queue = queue
                 $0.exchange = Names.unique("hare-test-perf-nox")
