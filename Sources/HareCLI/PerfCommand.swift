@@ -71,7 +71,7 @@ struct PerfCommand: AsyncParsableCommand {
     var count: Int?
     @Option(name: [.short, .long], help: "Queue name; default: a server-named, auto-delete queue for the run.")
     var queue: String?
-    @Flag(name: .long, help: "Declare the queue and the exchange durable (a quorum or stream queue always is).")
+    @Flag(name: .long, help: "Declare the queue and the exchange durable (a quorum or stream queue is durable without it).")
     var durable = false
     @Flag(name: .long, help: "Declare the queue as a quorum queue (x-queue-type: quorum).")
     var quorum = false
