@@ -29,17 +29,9 @@ extension Integration {
             return nil
         }
 
-        /// Runs `body` on a channel of a connection of its own.
+        /// Runs `body` on a channel of a connection of its own (the async face's).
         func withChannel<T: Sendable>(_ body: (Hare.Channel) async throws -> T) async throws -> T {
-            let connection = try await Hare.Connection.connect(try Broker.parameters())
-            do {
-                let result = try await body(try await connection.channel())
-                try await connection.close()
-                return result
-            } catch {
-                try? await connection.close()
-                throw error
-            }
+            try await AsyncFace.withChannel { _, channel in try await body(channel.channel) }
         }
 
         /// Runs `body`, then `cleanup`, whether `body` threw or not.
