@@ -156,6 +156,11 @@ extension SelectChannel {
     /// every publish). From another thread, the check happens on the loop.
     public func whenWritable(_ work: @escaping (Result<Void, any Error>) -> Void) {
         let loop = eventLoop
+        if loop.inEventLoop, !awaitsRecovery, let handler = connection.handler, handler.acceptsPublishesNow {
+            // The common case of a publisher that keeps going: one task, no boxes.
+            loop.assumeIsolatedUnsafeUnchecked().execute { work(.success(())) }
+            return
+        }
         eventLoop.runOnLoop { [self] in
             whenAcceptingPublishes { result in
                 let box = LoopConfined(value: { work(result) })

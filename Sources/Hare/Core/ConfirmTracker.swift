@@ -35,15 +35,13 @@ struct ConfirmTracker {
         if multiple {
             // Tag 0 with multiple means "everything so far". One array of the covered tags,
             // copied in one go (appending them one by one grew it several times per ack).
-            let end = deliveryTag == 0 || deliveryTag == .max
-                ? outstanding.count
-                : Self.firstIndex(in: outstanding, from: head, notBelow: deliveryTag + 1)
+            let end = deliveryTag == 0 || deliveryTag == .max ? outstanding.count : firstIndex(notBelow: deliveryTag + 1)
             resolved = Array(outstanding[head..<end])
             head = end
         } else if head < outstanding.count, outstanding[head] == deliveryTag {
             resolved.append(deliveryTag)
             head += 1
-        } else if let index = Self.search(outstanding, from: head, for: deliveryTag) {
+        } else if case let index = firstIndex(notBelow: deliveryTag), index < outstanding.count, outstanding[index] == deliveryTag {
             resolved.append(deliveryTag)
             outstanding.remove(at: index)
         }
@@ -69,19 +67,25 @@ struct ConfirmTracker {
         }
     }
 
-    /// The index of the first of the ascending `tags` (from `start`) not below `tag`, or their end.
-    private static func firstIndex(in tags: [UInt64], from start: Int, notBelow tag: UInt64) -> Int {
-        var low = start
-        var high = tags.count
+    /// The index of the first unconfirmed tag not below `tag`, or `outstanding.count`. Tags are
+    /// handed out one after another, so the unconfirmed ones are usually consecutive numbers and
+    /// the index is arithmetic; a tag confirmed alone out of order leaves a gap, and then it is
+    /// a binary search. (The search, with a cache miss at every step while the socket's writes
+    /// had the cache, was the most expensive function of a confirm.)
+    private func firstIndex(notBelow tag: UInt64) -> Int {
+        let count = outstanding.count
+        guard head < count else { return count }
+        let first = outstanding[head]
+        if tag <= first { return head }
+        let last = outstanding[count - 1]
+        if tag > last { return count }
+        if last - first == UInt64(count - 1 - head) { return head + Int(tag - first) }
+        var low = head
+        var high = count
         while low < high {
             let middle = low + (high - low) / 2
-            if tags[middle] < tag { low = middle + 1 } else { high = middle }
+            if outstanding[middle] < tag { low = middle + 1 } else { high = middle }
         }
         return low
-    }
-
-    private static func search(_ tags: [UInt64], from start: Int, for tag: UInt64) -> Int? {
-        let index = firstIndex(in: tags, from: start, notBelow: tag)
-        return index < tags.count && tags[index] == tag ? index : nil
     }
 }

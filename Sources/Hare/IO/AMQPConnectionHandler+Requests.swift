@@ -104,12 +104,9 @@ extension AMQPConnectionHandler {
     /// Hands the publish to the channel's machine, and writes it when it may go out now.
     @inline(__always)
     private func publish(_ request: consuming PublishRequest, on slot: ChannelSlot, channel number: UInt16, layout: AMQPMessageLayout) throws -> UInt64? {
-        let decision = try slot.machine.publish(request).get()
-        if let now = decision {
-            write(publish: now, channel: number, layout: layout)
-            return now.sequenceNumber
-        }
-        return slot.machine.confirms.unconfirmed.last
+        guard let now = try slot.machine.publish(request) else { return slot.machine.confirms.unconfirmed.last }
+        write(publish: now, channel: number, layout: layout)
+        return now.sequenceNumber
     }
 
     /// The sequence number channel `number`'s next publish gets; nil outside confirm mode or
@@ -154,9 +151,11 @@ extension AMQPConnectionHandler {
     }
 
     /// The channel's slot while the connection is open; once connection.close is sent nothing but
-    /// close-ok may follow, so every request is refused.
+    /// close-ok may follow, so every request is refused. A publisher's channel is usually the one
+    /// the last frame went to (its confirms): that costs a compare, not a hash.
+    @inline(__always)
     private func openChannel(_ number: UInt16) -> ChannelSlot? {
-        machine.isOpen ? channels[number] : nil
+        routedSlot(number) ?? knownSlot(number)
     }
 
     private func closedChannel(_ number: UInt16, _ name: String) -> any Error {

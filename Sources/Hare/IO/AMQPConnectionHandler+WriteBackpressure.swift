@@ -23,14 +23,14 @@ extension AMQPConnectionHandler {
 
     /// Whether `whenWritable` would run its work at once, with success.
     var acceptsPublishesNow: Bool {
-        finalError == nil && writeWaiters.isEmpty && acceptsPublishes
+        !hasEnded && writeWaiters.isEmpty && acceptsPublishes
     }
 
     /// Runs `work` with success once a publish may go out, after every publish that waited before
     /// it (first come, first served); at once when nothing waits and the socket has room. When the
     /// connection ends first, `work` gets the connection's error.
     func whenWritable(_ work: @escaping (Result<Void, any Error>) -> Void) {
-        if let finalError {
+        if hasEnded, let finalError {
             work(.failure(finalError))
         } else if writeWaiters.isEmpty, acceptsPublishes {
             work(.success(()))
@@ -42,7 +42,7 @@ extension AMQPConnectionHandler {
     /// Lets waiting publishes go while the socket has room.
     func drainWriteWaiters() {
         writeDrainScheduled = false
-        while finalError == nil, acceptsPublishes, let work = writeWaiters.popFirst() {
+        while !hasEnded, acceptsPublishes, let work = writeWaiters.popFirst() {
             work(.success(()))
         }
     }

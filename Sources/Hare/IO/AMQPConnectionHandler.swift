@@ -379,13 +379,13 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     /// The channel the last frame went to, when this frame is for it too.
     @inline(__always)
-    private func routedSlot(_ number: UInt16) -> ChannelSlot? {
+    func routedSlot(_ number: UInt16) -> ChannelSlot? {
         guard let lastRouted, lastRouted.number == number, machine.isOpen else { return nil }
         return lastRouted.slot
     }
 
     /// The open channel `number` of an open connection (remembered as the last routed), or nil.
-    private func knownSlot(_ number: UInt16) -> ChannelSlot? {
+    func knownSlot(_ number: UInt16) -> ChannelSlot? {
         guard machine.isOpen, let slot = channels[number] else { return nil }
         lastRouted = (number, slot)
         return slot

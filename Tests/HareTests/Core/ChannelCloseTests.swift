@@ -17,7 +17,7 @@ struct ChannelCloseTests {
         var machine = F.Channel(channelNumber: 2)
         _ = machine.open(1)
         _ = machine.rpc(F.queueDeclare("q"), 2)
-        _ = try machine.publish(F.publish("p")).get()
+        _ = try machine.publish(F.publish("p"))
         let closed = try #require(machine.received(F.channelClose(504, "CHANNEL_ERROR - second 'channel.open'", classID: 20, methodID: 10)).closedValues)
         #expect(closed.error as? ChannelClosedByBroker == ChannelClosedByBroker(
             replyCode: 504, replyText: "CHANNEL_ERROR - second 'channel.open'", classID: 20, methodID: 10
@@ -48,7 +48,7 @@ struct ChannelCloseTests {
         var machine = F.openChannel()
         _ = machine.rpc(F.queueDeclare("a"), 1)
         _ = machine.rpc(F.queueDeclare("b"), 2)
-        _ = try machine.publish(F.publish("p")).get()
+        _ = try machine.publish(F.publish("p"))
         _ = try machine.send(.basicQos(AMQP.Basic.Qos(prefetchCount: 1))).get()
         _ = machine.rpc(F.queueDeclare("c"), 3)
         let closed = try #require(machine.received(F.channelClose(406, "PRECONDITION_FAILED")).closedValues)
@@ -78,7 +78,7 @@ struct ChannelCloseTests {
         _ = try machine.send(F.consume("a", noWait: true)).get()
         _ = try machine.send(F.consume("b", noWait: true)).get()
         _ = try machine.send(.confirmSelect(AMQP.Confirm.Select(nowait: true))).get()
-        for key in ["x", "y", "z"] { _ = try machine.publish(F.publish(key)).get() }
+        for key in ["x", "y", "z"] { _ = try machine.publish(F.publish(key)) }
         _ = machine.received(.basicAck(AMQP.Basic.Ack(deliveryTag: 1)))
         let closed = try #require(machine.received(F.channelClose(406, "PRECONDITION_FAILED - unknown delivery tag 9")).closedValues)
         #expect(closed.consumers.sorted() == ["a", "b"])
@@ -96,9 +96,8 @@ struct ChannelCloseTests {
         let wrongState = try #require(rpc.error as? ChannelWrongStateError)
         #expect(wrongState.reason.contains("closed"))
         #expect(wrongState.reason.contains("9"))
-        guard case .failure = machine.publish(F.publish("p")) else {
-            Issue.record("a publish on a closed channel was accepted")
-            return
+        #expect(throws: ChannelWrongStateError.self, "a publish on a closed channel is refused") {
+            _ = try machine.publish(F.publish("p"))
         }
         guard case .failure = machine.send(.basicQos(AMQP.Basic.Qos())) else {
             Issue.record("a no-wait method on a closed channel was accepted")
@@ -125,7 +124,7 @@ struct ChannelCloseTests {
         _ = try machine.send(F.consume("c", noWait: true)).get()
         _ = machine.rpc(F.queueDeclare("a"), 1)
         _ = machine.rpc(F.queueDeclare("b"), 2)
-        _ = try machine.publish(F.publish("p")).get()
+        _ = try machine.publish(F.publish("p"))
         _ = machine.rpc(F.queueDeclare("c"), 3)
 
         let closing = try #require(machine.close(replyCode: 200, replyText: "Normal shutdown", 9).closingValues)
@@ -172,9 +171,8 @@ struct ChannelCloseTests {
 
         let rpc = try #require(machine.rpc(F.queueDeclare("b"), 2).failed)
         #expect((rpc.error as? ChannelWrongStateError)?.reason.contains("closing") == true)
-        guard case .failure = machine.publish(F.publish("p")) else {
-            Issue.record("a publish on a closing channel was accepted")
-            return
+        #expect(throws: ChannelWrongStateError.self, "a publish on a closing channel is refused") {
+            _ = try machine.publish(F.publish("p"))
         }
         guard case .failure = machine.send(.basicQos(AMQP.Basic.Qos())) else {
             Issue.record("a no-wait method on a closing channel was accepted")

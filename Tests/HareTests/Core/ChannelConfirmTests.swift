@@ -22,7 +22,7 @@ struct ChannelConfirmTests {
         _ = machine.rpc(.confirmSelect(AMQP.Confirm.Select(nowait: false)), 1)
         _ = machine.received(.confirmSelectOk(AMQP.Confirm.SelectOk()))
         for index in 0..<count {
-            let sent = try #require(try machine.publish(F.publish("m\(index)")).get())
+            let sent = try #require(try machine.publish(F.publish("m\(index)")))
             #expect(sent.sequenceNumber == UInt64(index + 1))
         }
         return machine
@@ -33,7 +33,7 @@ struct ChannelConfirmTests {
         var machine = F.openChannel()
         #expect(machine.nextPublishSequenceNumber == nil)
         #expect(!machine.confirmMode)
-        #expect(try #require(try machine.publish(F.publish("a")).get()).sequenceNumber == nil)
+        #expect(try #require(try machine.publish(F.publish("a"))).sequenceNumber == nil)
         #expect(machine.confirms.unconfirmedCount == 0)
     }
 
@@ -44,15 +44,15 @@ struct ChannelConfirmTests {
             == .confirmSelect(AMQP.Confirm.Select(nowait: false)))
         #expect(machine.confirmMode)
         #expect(machine.nextPublishSequenceNumber == 1)
-        #expect(try machine.publish(F.publish("a")).get() == nil)
-        #expect(try machine.publish(F.publish("b")).get() == nil)
+        #expect(try machine.publish(F.publish("a")) == nil)
+        #expect(try machine.publish(F.publish("b")) == nil)
         #expect(machine.nextPublishSequenceNumber == 3)
         #expect(machine.nextOutbound() == nil)
 
         let done = try #require(machine.received(.confirmSelectOk(AMQP.Confirm.SelectOk())).succeeded)
         #expect(done.pending == 1)
         #expect(F.drain(&machine) == ["publish:a#1", "publish:b#2"])
-        #expect(try #require(try machine.publish(F.publish("c")).get()).sequenceNumber == 3)
+        #expect(try #require(try machine.publish(F.publish("c"))).sequenceNumber == 3)
         #expect(Array(machine.confirms.unconfirmed) == [1, 2, 3])
     }
 
@@ -60,9 +60,9 @@ struct ChannelConfirmTests {
     func numberingAroundSelect() throws {
         var machine = F.openChannel()
         _ = machine.rpc(F.queueDeclare("q"), 1)
-        #expect(try machine.publish(F.publish("before")).get() == nil)
+        #expect(try machine.publish(F.publish("before")) == nil)
         #expect(machine.rpc(.confirmSelect(AMQP.Confirm.Select(nowait: false)), 2).isNone)
-        #expect(try machine.publish(F.publish("after")).get() == nil)
+        #expect(try machine.publish(F.publish("after")) == nil)
 
         _ = try #require(machine.received(F.queueDeclareOk("q")).succeeded)
         #expect(F.drain(&machine) == ["publish:before", "method:confirm.select"])
@@ -75,7 +75,7 @@ struct ChannelConfirmTests {
         var machine = F.openChannel()
         let select = AMQP.Method.confirmSelect(AMQP.Confirm.Select(nowait: true))
         #expect(try machine.send(select).get().sentMethod == select)
-        #expect(try #require(try machine.publish(F.publish("a")).get()).sequenceNumber == 1)
+        #expect(try #require(try machine.publish(F.publish("a"))).sequenceNumber == 1)
     }
 
     @Test("a single ack resolves its tag")
@@ -127,7 +127,7 @@ struct ChannelConfirmTests {
     @Test("an ack on a channel not in confirm mode is a connection error 505")
     func ackWithoutConfirmMode() throws {
         var machine = F.openChannel()
-        _ = try machine.publish(F.publish("a")).get()
+        _ = try machine.publish(F.publish("a"))
         #expect(machine.received(Self.ack(1)).connectionErrorValues?.code == 505)
         var other = F.openChannel()
         #expect(other.received(Self.nack(1)).connectionErrorValues?.code == 505)

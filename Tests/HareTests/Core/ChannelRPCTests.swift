@@ -29,7 +29,7 @@ struct ChannelRPCTests {
         var machine = F.Channel(channelNumber: 1)
         _ = machine.open(0)
         #expect(machine.rpc(F.queueDeclare("a"), 1).isNone)
-        #expect(try machine.publish(F.publish("p")).get() == nil)
+        #expect(try machine.publish(F.publish("p")) == nil)
         #expect(machine.rpc(F.queueDeclare("b"), 2).isNone)
         #expect(machine.nextOutbound() == nil, "nothing goes out before open-ok")
 
@@ -126,10 +126,10 @@ struct ChannelRPCTests {
     func outboundOrder() throws {
         var machine = F.openChannel()
         _ = machine.rpc(F.queueDeclare("a"), 1)
-        #expect(try machine.publish(F.publish("p1")).get() == nil)
+        #expect(try machine.publish(F.publish("p1")) == nil)
         #expect(try machine.send(.queueBind(AMQP.Queue.Bind(queue: "a", exchange: "x", routingKey: "k", noWait: true))).get().isNone)
         #expect(machine.rpc(F.queueDeclare("b"), 2).isNone)
-        #expect(try machine.publish(F.publish("p2")).get() == nil)
+        #expect(try machine.publish(F.publish("p2")) == nil)
         #expect(try machine.send(.basicQos(AMQP.Basic.Qos(prefetchCount: 1))).get().isNone)
 
         _ = try #require(machine.received(F.queueDeclareOk("a")).succeeded)
@@ -137,7 +137,7 @@ struct ChannelRPCTests {
         _ = try #require(machine.received(F.queueDeclareOk("b")).succeeded)
         #expect(F.drain(&machine) == ["publish:p2", "method:basic.qos"])
         // Idle again: work goes out at once.
-        let now = try #require(try machine.publish(F.publish("p3")).get())
+        let now = try #require(try machine.publish(F.publish("p3")))
         #expect(now.routingKey == "p3")
         #expect(now.sequenceNumber == nil)
         #expect(try machine.send(.basicRecoverAsync(AMQP.Basic.RecoverAsync(requeue: true))).get().sentMethod
@@ -150,7 +150,7 @@ struct ChannelRPCTests {
         var request = F.publish("rk", body: "hello")
         request.mandatory = true
         request.properties = AMQP.BasicProperties(contentType: "text/plain", deliveryMode: 2)
-        let out = try #require(try machine.publish(request).get())
+        let out = try #require(try machine.publish(request))
         #expect(out.method == AMQP.Basic.Publish(exchange: "", routingKey: "rk", mandatory: true, immediate: false))
         #expect(out.properties.deliveryMode == 2)
         #expect(out.body == F.bytes("hello"))

@@ -100,4 +100,36 @@ struct ConfirmTrackerTests {
         #expect(rest == Array(stride(from: UInt64(4901), through: 4999, by: 2)))
         #expect(confirmed.count + rest.count == 5000)
     }
+
+    @Test("confirms agree with a plain set of unconfirmed tags, in runs without gaps and with them")
+    func agreesWithModel() {
+        var tracker = ConfirmTracker(after: 41)
+        var model: [UInt64] = []  // the unconfirmed tags, ascending
+        var published: UInt64 = 41
+        // A fixed, varied schedule (no randomness: a failure repeats): publishes in bursts,
+        // multiple confirms below, inside and past the unconfirmed range, single confirms at the
+        // head, in the middle (which leave gaps) and of unknown tags.
+        for step in 0..<4000 {
+            let choice = (step &* 7919) % 11
+            if choice < 4 {
+                for _ in 0..<(1 + (step % 37)) {
+                    published += 1
+                    #expect(tracker.publish() == published)
+                    model.append(published)
+                }
+                continue
+            }
+            let low = model.first ?? published
+            let span = UInt64(model.count + 3)
+            let tag = low &- 2 &+ UInt64(step * 31) % span
+            let multiple = choice < 8
+            let expected = multiple ? model.filter { $0 <= tag } : model.filter { $0 == tag }
+            model.removeAll { expected.contains($0) }
+            let resolved = tracker.confirm(deliveryTag: tag, multiple: multiple)
+            #expect(resolved == expected, "step \(step): \(multiple ? "multiple" : "single") \(tag)")
+            #expect(Array(tracker.unconfirmed) == model, "step \(step)")
+            if resolved != expected { return }
+        }
+        #expect(tracker.drain() == model)
+    }
 }

@@ -71,8 +71,8 @@ struct TagContinuationTests {
     func confirmsContinue() throws {
         var machine = try Self.continuing(TagOffsets(delivery: 0, publish: 100))
         #expect(machine.nextPublishSequenceNumber == 101)
-        let first = try #require(try machine.publish(F.publish("a")).get())
-        let second = try #require(try machine.publish(F.publish("b")).get())
+        let first = try #require(try machine.publish(F.publish("a")))
+        let second = try #require(try machine.publish(F.publish("b")))
         #expect(first.sequenceNumber == 101)
         #expect(second.sequenceNumber == 102)
 
@@ -105,7 +105,7 @@ struct TagContinuationTests {
     func continuationAtClose() throws {
         var machine = try Self.continuing(TagOffsets(delivery: 5, publish: 3))
         _ = try Self.deliverTag(&machine, wire: 1)
-        _ = try machine.publish(F.publish("a")).get()
+        _ = try machine.publish(F.publish("a"))
         guard case .closed(_, _, _, let unconfirmed, _, _) = machine.connectionClosed(StreamLostError(reason: "gone")) else {
             Issue.record("the channel did not close")
             return
