@@ -65,6 +65,11 @@ struct PerfCommand: AsyncParsableCommand {
         name: [.short, .long], help: "Total publishing rate in messages per second, shared by all producer channels; 0: no limit."
     )
     var rate: Double = 0
+    @Option(
+        name: .customLong("pacing-interval"),
+        help: "With --rate: how often, in microseconds, producers wake to send what is due; 0: for every message."
+    )
+    var pacingInterval = 1000
     @Option(name: [.customShort("z"), .long], help: "Run time in seconds.")
     var time: Double?
     @Option(name: [.customShort("C"), .long], help: "Messages to publish in all (with no producers: to consume).")
@@ -141,6 +146,7 @@ struct PerfCommand: AsyncParsableCommand {
         configuration.multiAckEvery = multiAckEvery
         configuration.autoAck = autoAck
         configuration.rate = rate
+        configuration.pacingInterval = pacingInterval
         configuration.duration = time
         configuration.messageCount = count
         configuration.queue = queue

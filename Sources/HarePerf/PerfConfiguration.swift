@@ -38,6 +38,9 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     /// (each keeps to its share on a schedule of its own, offset from the others' so that the
     /// total is spread evenly); 0: as fast as the broker takes them.
     public var rate: Double = 0
+    /// How often, in microseconds, a rate-limited producer wakes to send what is due (on a grid
+    /// from the run's start, the same for every producer); 0: for every message.
+    public var pacingInterval = 1000
     /// Run time in seconds; nil: until `messageCount` or Ctrl-C.
     public var duration: Double?
     /// Messages to publish in all (or, with no producers, to consume); nil: no limit.
@@ -123,6 +126,9 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
         guard rate == 0 || (rate >= 0.001 && rate.isFinite) else {
             throw refuse("rate", "must be 0 (no limit) or a finite number from 0.001 on")
         }
+        guard (0...1_000_000).contains(pacingInterval) else {
+            throw refuse("pacing-interval", "must be between 0 (every message) and 1000000 microseconds")
+        }
         if !autoAck, prefetch > 0, multiAckEvery > prefetch {
             throw refuse("multi-ack-every", "above the prefetch (\(prefetch)) the broker stops delivering before the first ack")
         }
@@ -166,6 +172,7 @@ extension PerfConfiguration {
         try read(.multiAckEvery, into: &multiAckEvery)
         try read(.autoAck, into: &autoAck)
         try read(.rate, into: &rate)
+        try read(.pacingInterval, into: &pacingInterval)
         try read(.duration, into: &duration)
         try read(.messageCount, into: &messageCount)
         try read(.queue, into: &queue)

@@ -6,7 +6,8 @@ import NIOCore
 /// in batches of at most `batch` messages per loop turn, keeps at most the confirm window
 /// unconfirmed, waits for the socket to drain (`whenWritable`) so that its memory stays bounded,
 /// and keeps to its share of the rate on the schedule of its `PerfPacing` (from the start the
-/// run gives all producers: a late timer never adds up to drift, and producers interleave).
+/// run gives all producers: a late timer never adds up to drift, and producers interleave),
+/// waking on the pacing's grid to send what is due by then.
 final class PerfProducer: @unchecked Sendable {
     // @unchecked: every mutable property is touched on `eventLoop` only.
     let endpoint: PerfEndpoint
@@ -115,12 +116,11 @@ final class PerfProducer: @unchecked Sendable {
             if configuration.confirmWindow > 0, unconfirmed >= configuration.confirmWindow { return }  // a confirm pumps
             if configuration.sequential, statistics.received.load(ordering: .relaxed) < published { return }  // a delivery pumps
             if pacing.rate > 0 {
-                let due = startedAt + .nanoseconds(pacing.due(published))
-                let now = NIODeadline.now()
-                if due > now {
+                let due = pacing.due(published)
+                if startedAt + .nanoseconds(due) > NIODeadline.now() {
                     if !rateTimerPending {
                         rateTimerPending = true
-                        eventLoop.scheduleTask(deadline: due) { [self] in
+                        eventLoop.scheduleTask(deadline: startedAt + .nanoseconds(pacing.wakeTime(for: due))) { [self] in
                             rateTimerPending = false
                             schedulePump()
                         }

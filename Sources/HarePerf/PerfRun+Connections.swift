@@ -86,10 +86,12 @@ extension PerfRun {
             var opened: [PerfProducer] = []
             for offset in 0..<entry.producerChannels {
                 let index = firstProducer + offset
+                let pacing = PerfPacing(
+                    sharing: configuration.rate, index: index, of: producers, wakeInterval: Int64(configuration.pacingInterval) * 1000
+                )
                 let producer = PerfProducer(
                     endpoint: try await PerfEndpoint.open(on: connection), configuration: configuration,
-                    statistics: statistics, quota: quota(of: index, among: producers),
-                    pacing: PerfPacing(sharing: configuration.rate, index: index, of: producers), routingKey: routingKey,
+                    statistics: statistics, quota: quota(of: index, among: producers), pacing: pacing, routingKey: routingKey,
                     queue: queue
                 )
                 try await producer.prepare()

@@ -100,6 +100,7 @@ struct PerfArgumentTests {
         configuration.multiAckEvery = 4
         configuration.autoAck = true
         configuration.rate = 12.5
+        configuration.pacingInterval = 250
         configuration.duration = 2.5
         configuration.messageCount = 99
         configuration.queue = "q"
@@ -116,7 +117,7 @@ struct PerfArgumentTests {
         configuration.sequential = true
         let encoded = try JSONEncoder().encode(configuration)
         let object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
-        #expect(object.count == 26, "a setting added since: set it above and count it here")
+        #expect(object.count == 27, "a setting added since: set it above and count it here")
         let defaults = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(PerfConfiguration())) as? [String: Any])
         for (key, value) in object {
             let set = try JSONSerialization.data(withJSONObject: [value])
@@ -126,7 +127,9 @@ struct PerfArgumentTests {
         #expect(try JSONDecoder().decode(PerfConfiguration.self, from: encoded) == configuration, "all settings round-trip")
 
         var older = object
-        for key in ["queueArguments", "consumerArguments", "exchangeType", "predeclared", "skipBindingQueues", "duration"] { older[key] = nil }
+        for key in ["queueArguments", "consumerArguments", "exchangeType", "predeclared", "skipBindingQueues", "pacingInterval", "duration"] {
+            older[key] = nil
+        }
         let decoded = try JSONDecoder().decode(PerfConfiguration.self, from: try JSONSerialization.data(withJSONObject: older))
         var expected = configuration
         expected.queueArguments = []
@@ -134,6 +137,7 @@ struct PerfArgumentTests {
         expected.exchangeType = nil
         expected.predeclared = false
         expected.skipBindingQueues = false
+        expected.pacingInterval = PerfConfiguration().pacingInterval
         expected.duration = nil
         #expect(decoded == expected)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(PerfConfiguration.self, from: Data(#"{"producers":"two"}"#.utf8)) }

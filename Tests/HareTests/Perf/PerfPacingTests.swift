@@ -37,4 +37,47 @@ struct PerfPacingTests {
         #expect(PerfPacing(sharing: 100, index: 3, of: 1).phase == 0, "an index out of range is clamped")
         #expect(PerfPacing(sharing: 100, index: 0, of: 0).rate == 100, "no producers counts as one")
     }
+
+    @Test("a waiting producer wakes on its grid, never before its message is due and less than an interval after")
+    func wakeGrid() {
+        let pacing = PerfPacing(rate: 100)
+        let interval = pacing.wakeInterval
+        #expect(interval == 1_000_000, "1 ms by default")
+        #expect(pacing.wakeTime(for: 0) == 0)
+        #expect(pacing.wakeTime(for: 1) == interval)
+        #expect(pacing.wakeTime(for: interval) == interval, "a due time on the grid is its own wake time")
+        #expect(pacing.wakeTime(for: interval + 1) == 2 * interval)
+        #expect(pacing.wakeTime(for: 60_025_000_001) == 60_026_000_000)
+        for due in stride(from: Int64(0), through: 5_000_000, by: 12_345) {
+            let wake = pacing.wakeTime(for: due)
+            #expect(wake >= due && wake - due < interval && wake % interval == 0, "due \(due) wakes at \(wake)")
+        }
+        let coarse = PerfPacing(rate: 100, wakeInterval: 250_000)
+        #expect(coarse.wakeTime(for: 250_001) == 500_000)
+        let everyMessage = PerfPacing(rate: 100, wakeInterval: 0)
+        #expect(everyMessage.wakeTime(for: 1_234_567) == 1_234_567, "without a grid it wakes when the message is due")
+        #expect(PerfPacing(rate: 100, wakeInterval: -5).wakeInterval == 0, "a negative interval counts as none")
+    }
+
+    @Test("500 producers sharing 10,000 msg/s wake together: once a millisecond, not once per message")
+    func sharedWakeTimes() {
+        func wakeTimes(interval: Int64) -> (messages: Int, wakes: Int) {
+            let pacings = (0..<500).map { PerfPacing(sharing: 10_000, index: $0, of: 500, wakeInterval: interval) }
+            var wakes = Set<Int64>()
+            var messages = 0
+            for pacing in pacings {
+                var n = 0
+                while pacing.due(n) < 1_000_000_000 {
+                    wakes.insert(pacing.wakeTime(for: pacing.due(n)))
+                    messages += 1
+                    n += 1
+                }
+            }
+            return (messages, wakes.count)
+        }
+        let grid = wakeTimes(interval: PerfPacing.defaultWakeInterval)
+        #expect(grid.messages == 10_000)
+        #expect(grid.wakes == 1_001, "the grid's points 0, 1, ..., 1000 ms; \(grid.wakes) wake times for 10,000 messages")
+        #expect(wakeTimes(interval: 0).wakes == 10_000, "without a grid: one wake per message")
+    }
 }
