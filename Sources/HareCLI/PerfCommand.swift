@@ -67,7 +67,7 @@ struct PerfCommand: AsyncParsableCommand {
     var rate: Double = 0
     @Option(
         name: .customLong("pacing-interval"),
-        help: "With --rate: how often, in microseconds, producers wake to send what is due; 0: for every message."
+        help: "With --rate: how often, in microseconds, producers wake to send what is due (at most 100000); 0: for every message."
     )
     var pacingInterval = 1000
     @Option(name: [.customShort("z"), .long], help: "Run time in seconds.")

@@ -36,10 +36,13 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
     public var autoAck = false
     /// Total publishing rate in messages per second, shared equally by the producer channels
     /// (each keeps to its share on a schedule of its own, offset from the others' so that the
-    /// total is spread evenly); 0: as fast as the broker takes them.
+    /// total falls due evenly spread, and sends on the `pacingInterval` grid); 0: as fast as the
+    /// broker takes them.
     public var rate: Double = 0
     /// How often, in microseconds, a rate-limited producer wakes to send what is due (on a grid
-    /// from the run's start, the same for every producer); 0: for every message.
+    /// from the run's start, the same for every producer); 0: for every message. A timed run
+    /// ends up to one interval before the messages due in its last interval leave, so it should
+    /// be small against the run time.
     public var pacingInterval = 1000
     /// Run time in seconds; nil: until `messageCount` or Ctrl-C.
     public var duration: Double?
@@ -126,8 +129,8 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
         guard rate == 0 || (rate >= 0.001 && rate.isFinite) else {
             throw refuse("rate", "must be 0 (no limit) or a finite number from 0.001 on")
         }
-        guard (0...1_000_000).contains(pacingInterval) else {
-            throw refuse("pacing-interval", "must be between 0 (every message) and 1000000 microseconds")
+        guard (0...100_000).contains(pacingInterval) else {
+            throw refuse("pacing-interval", "must be between 0 (every message) and 100000 microseconds")
         }
         if !autoAck, prefetch > 0, multiAckEvery > prefetch {
             throw refuse("multi-ack-every", "above the prefetch (\(prefetch)) the broker stops delivering before the first ack")
@@ -152,8 +155,8 @@ public struct PerfConfiguration: Sendable, Codable, Equatable {
 
 extension PerfConfiguration {
     /// Reads a configuration as `JSONEncoder` wrote it (a summary's `configuration`), taking the
-    /// default of each setting it lacks: a summary written by an earlier `hare`, which had fewer
-    /// settings, reads back.
+    /// default of each setting it lacks (but a `pacingInterval` of 0, how such a `hare` paced): a
+    /// summary written by an earlier `hare`, which had fewer settings, reads back.
     public init(from decoder: any Decoder) throws {
         self.init()
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -172,6 +175,8 @@ extension PerfConfiguration {
         try read(.multiAckEvery, into: &multiAckEvery)
         try read(.autoAck, into: &autoAck)
         try read(.rate, into: &rate)
+        // A summary without it was written by a `hare` whose producers woke for every message.
+        pacingInterval = 0
         try read(.pacingInterval, into: &pacingInterval)
         try read(.duration, into: &duration)
         try read(.messageCount, into: &messageCount)

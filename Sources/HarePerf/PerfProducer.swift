@@ -6,7 +6,8 @@ import NIOCore
 /// in batches of at most `batch` messages per loop turn, keeps at most the confirm window
 /// unconfirmed, waits for the socket to drain (`whenWritable`) so that its memory stays bounded,
 /// and keeps to its share of the rate on the schedule of its `PerfPacing` (from the start the
-/// run gives all producers: a late timer never adds up to drift, and producers interleave),
+/// run gives all producers: a late timer never adds up to drift, and producers' messages fall due
+/// interleaved),
 /// waking on the pacing's grid to send what is due by then.
 final class PerfProducer: @unchecked Sendable {
     // @unchecked: every mutable property is touched on `eventLoop` only.

@@ -151,11 +151,10 @@ extension AMQPConnectionHandler {
     }
 
     /// The channel's slot while the connection is open; once connection.close is sent nothing but
-    /// close-ok may follow, so every request is refused. A publisher's channel is usually the one
-    /// the last frame went to (its confirms): that costs a compare, not a hash.
+    /// close-ok may follow, so every request is refused.
     @inline(__always)
     private func openChannel(_ number: UInt16) -> ChannelSlot? {
-        routedSlot(number) ?? knownSlot(number)
+        requestedSlot(number)
     }
 
     private func closedChannel(_ number: UInt16, _ name: String) -> any Error {

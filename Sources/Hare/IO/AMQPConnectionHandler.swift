@@ -75,12 +75,20 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     @exclusivity(unchecked) var messagesRouted = 0
     var updateSecretWaiters: [(Result<Void, any Error>) -> Void] = []
     @exclusivity(unchecked) var channels: [UInt16: ChannelSlot] = [:] {
-        didSet { lastRouted = nil }
+        didSet {
+            lastRouted = nil
+            lastRequested = nil
+        }
     }
     /// The channel the last frame went to: frames come in runs for one channel (a message is
     /// three frames), and comparing a number costs less than hashing it. Cleared whenever
     /// `channels` changes.
     @exclusivity(unchecked) private var lastRouted: (number: UInt16, slot: ChannelSlot)?
+    /// The channel the last request (a publish, an ack, an RPC) went to, for the same reason: a
+    /// publisher publishes on one channel. Kept apart from `lastRouted`, so that a connection
+    /// that publishes on one channel and consumes on another hashes neither way. Cleared whenever
+    /// `channels` changes.
+    @exclusivity(unchecked) private var lastRequested: (number: UInt16, slot: ChannelSlot)?
     /// Channels whose close crossed the broker's: the broker still owes close-ok for ours, so the
     /// number stays reserved and its frames are dropped until then.
     @exclusivity(unchecked) var awaitingCloseOk: Set<UInt16> = []
@@ -379,15 +387,26 @@ final class AMQPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     /// The channel the last frame went to, when this frame is for it too.
     @inline(__always)
-    func routedSlot(_ number: UInt16) -> ChannelSlot? {
+    private func routedSlot(_ number: UInt16) -> ChannelSlot? {
         guard let lastRouted, lastRouted.number == number, machine.isOpen else { return nil }
         return lastRouted.slot
     }
 
     /// The open channel `number` of an open connection (remembered as the last routed), or nil.
-    func knownSlot(_ number: UInt16) -> ChannelSlot? {
+    private func knownSlot(_ number: UInt16) -> ChannelSlot? {
         guard machine.isOpen, let slot = channels[number] else { return nil }
         lastRouted = (number, slot)
+        return slot
+    }
+
+    /// The open channel `number` of an open connection for a request (remembered as the last
+    /// requested), or nil.
+    @inline(__always)
+    func requestedSlot(_ number: UInt16) -> ChannelSlot? {
+        guard machine.isOpen else { return nil }
+        if let lastRequested, lastRequested.number == number { return lastRequested.slot }
+        guard let slot = channels[number] else { return nil }
+        lastRequested = (number, slot)
         return slot
     }
 

@@ -132,6 +132,33 @@ struct HandlerRoutingTests {
         #expect(broker.handler.machine.isOpen)
     }
 
+    @Test("a publish on a channel number reused after a close goes to the new channel, not to the one the last request went to")
+    func reusedNumberTakesRequests() throws {
+        let (broker, _, number) = try consumingChannel()
+        func request(_ body: String) -> PublishRequest {
+            PublishRequest(
+                exchange: "", routingKey: "q", mandatory: false, immediate: false, properties: AMQP.BasicProperties(),
+                body: ByteBuffer(string: body), sequenceNumber: nil
+            )
+        }
+        _ = try broker.handler.publish(request("to the first"), channel: number)  // remembered as the last requested
+        try broker.send(.channelClose(AMQP.Channel.Close(replyCode: 406, replyText: "PRECONDITION_FAILED")), channel: number)
+        #expect(try broker.readMethods().map(\.method.name) == ["basic.publish", "channel.close-ok"])
+        #expect(throws: ChannelWrongStateError.self, "the closed channel takes no publish") {
+            _ = try broker.handler.publish(request("to nobody"), channel: number)
+        }
+
+        let reused = try openConsuming(broker, number: number, delegate: RecordingChannelDelegate(), tag: "ctag-2")
+        try #require(reused == number)
+        _ = try broker.handler.publish(request("to the second"), channel: number)
+        let frames = try broker.readFrames()
+        #expect(frames.compactMap { frame -> String? in
+            guard case .body(let channel, let body) = frame, channel == number else { return nil }
+            return String(buffer: body)
+        } == ["to the second"])
+        #expect(broker.handler.machine.isOpen)
+    }
+
     @Test("frames alternating between two channels each reach their own channel")
     func interleavedChannels() throws {
         let broker = ScriptedBroker()

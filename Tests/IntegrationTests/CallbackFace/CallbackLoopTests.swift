@@ -53,6 +53,45 @@ extension Integration {
             }
         }
 
+        @Test("whenWritable's work runs on the loop after the call returns, in call order, from the loop and off it; once the connection is closed it fails")
+        func whenWritableRunsLaterInOrder() async throws {
+            try await CallbackFace.withConnection { connection in
+                let channel = try await connection.openChannel()
+                let raw = channel.channel
+                let loop = connection.connection.ioloop.eventLoop
+                let log = Locked<[String]>([])
+                @Sendable func note(_ step: String, _ result: Result<Void, any Error>) {
+                    let outcome = (try? result.get()) != nil ? "ok" : "failed"
+                    log.withLock { $0.append("\(step) \(outcome)\(loop.inEventLoop ? "" : " off the loop")") }
+                }
+                let steps: [String] = try await awaitCallback("whenWritable's work") { done in
+                    raw.whenWritable { note("from outside", $0) }
+                    connection.connection.ioloop.addCallbackThreadsafe {
+                        raw.whenWritable { note("first", $0) }
+                        log.withLock { $0.append("first returned") }
+                        raw.whenWritable { result in
+                            note("second", result)
+                            done(.success(log.value))
+                        }
+                        log.withLock { $0.append("second returned") }
+                    }
+                }
+                // The call from outside reached the loop first, so its work comes first; the
+                // calls on the loop return before any work runs.
+                #expect(steps == ["first returned", "second returned", "from outside ok", "first ok", "second ok"])
+
+                _ = try await connection.close()
+                let afterClose: [String] = try await awaitCallback("whenWritable after the close") { done in
+                    log.withLock { $0.removeAll() }
+                    raw.whenWritable { result in
+                        note("closed", result)
+                        done(.success(log.value))
+                    }
+                }
+                #expect(afterClose == ["closed failed"])
+            }
+        }
+
         @Test("deliveries reach the consumer callback on the loop in publish order")
         func deliveriesInOrder() async throws {
             try await CallbackFace.withChannel { _, channel in
