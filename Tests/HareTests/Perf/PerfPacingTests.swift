@@ -57,6 +57,8 @@ struct PerfPacingTests {
         let everyMessage = PerfPacing(rate: 100, wakeInterval: 0)
         #expect(everyMessage.wakeTime(for: 1_234_567) == 1_234_567, "without a grid it wakes when the message is due")
         #expect(PerfPacing(rate: 100, wakeInterval: -5).wakeInterval == 0, "a negative interval counts as none")
+        #expect(PerfPacing(rate: 100, wakeInterval: .max).wakeInterval == PerfPacing.maximumWakeInterval)
+        #expect(PerfPacing(rate: 100, wakeInterval: 10).wakeTime(for: .max - 1) == .max, "a grid point past Int64 saturates")
     }
 
     @Test("500 producers sharing 10,000 msg/s wake together: once a millisecond, not once per message")
