@@ -7,8 +7,7 @@ import NIOCore
 /// unconfirmed, waits for the socket to drain (`whenWritable`) so that its memory stays bounded,
 /// and keeps to its share of the rate on the schedule of its `PerfPacing` (from the start the
 /// run gives all producers: a late timer never adds up to drift, and producers' messages fall due
-/// interleaved),
-/// waking on the pacing's grid to send what is due by then.
+/// interleaved), waking on the pacing's grid to send what is due by then.
 final class PerfProducer: @unchecked Sendable {
     // @unchecked: every mutable property is touched on `eventLoop` only.
     let endpoint: PerfEndpoint
