@@ -27,9 +27,10 @@ struct PerfPacing: Sendable, Equatable {
     /// Producer `index` of `producers` sharing `totalRate` equally.
     init(sharing totalRate: Double, index: Int, of producers: Int, wakeInterval: Int64 = Self.defaultWakeInterval) {
         let producers = Swift.max(producers, 1)
-        rate = totalRate / Double(producers)
-        phase = Double(Swift.min(Swift.max(index, 0), producers - 1)) / Double(producers)
-        self.wakeInterval = Swift.min(Swift.max(wakeInterval, 0), Self.maximumWakeInterval)
+        self.init(
+            rate: totalRate / Double(producers), phase: Double(Swift.min(Swift.max(index, 0), producers - 1)) / Double(producers),
+            wakeInterval: wakeInterval
+        )
     }
 
     /// A producer at `rate` with `phase` (clamped to 0...1).
